@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Request bodies: Content-Length or chunked, read into memory or dropped. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_http.h"
+#include "pt_http_internal.h"
+
+#define BODY_READ_CHUNK  8192
+
+/* Where decoded body bytes go: kept (read) or not (discard). */
+typedef int (*body_sink_pt)(pt_http_request_t *r, const u_char *data,
+    size_t len);
+
+
+static pt_http_core_loc_conf_t *
+body_clcf(pt_http_request_t *r)
+{
+    return pt_http_get_module_loc_conf(r, pt_http_core_module);
+}
+
+
+static int
+body_too_large(pt_http_request_t *r)
+{
+    pt_log_error(PT_LOG_ERR, r->connection->log, 0, "client intended to send "
+                 "too large chunked body: %lld bytes",
+                 (long long) r->request_body->received);
+    return PT_HTTP_REQUEST_ENTITY_TOO_LARGE;
+}
+
+
+/*
+ * Feeds [data, data+len) through the body framing.  Sets *used to the
+ * bytes that belonged to the body.  Returns PT_DONE when the body ended,
+ * PT_AGAIN when more is needed, or an HTTP status.
+ */
+static int
+body_consume(pt_http_request_t *r, const u_char *data, size_t len,
+    size_t *used, body_sink_pt sink)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    *used = 0;
+
+    if (rb->chunked == NULL) {
+        size_t  n = (size_t) pt_min((off_t) len, rb->rest);
+
+        if (n && sink(r, data, n) != PT_OK) {
+            return PT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rb->rest -= (off_t) n;
+        rb->received += (off_t) n;
+        *used = n;
+        return rb->rest == 0 ? PT_DONE : PT_AGAIN;
+    }
+
+    while (*used < len) {
+        size_t  consumed, start, dlen;
+        int     rc = pt_http_parse_chunked(rb->chunked, data + *used,
+                                           len - *used, &consumed, &start,
+                                           &dlen);
+
+        if (rc == PT_ERROR) {
+            pt_log_error(PT_LOG_INFO, r->connection->log, 0, "client sent "
+                         "invalid chunked body: %s", rb->chunked->error);
+            if (rb->chunked->status == PT_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+                return body_too_large(r);
+            }
+            return PT_HTTP_BAD_REQUEST;
+        }
+
+        if (rc == PT_OK && sink(r, data + *used + start, dlen) != PT_OK) {
+            return PT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == PT_OK) {
+            rb->received += (off_t) dlen;
+        }
+
+        *used += consumed;
+
+        if (rc == PT_DONE) {
+            return PT_DONE;
+        }
+
+        if (rc == PT_AGAIN) {
+            break;
+        }
+    }
+
+    return PT_AGAIN;
+}
+
+
+static int
+body_init(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = pt_pcalloc(r->pool, sizeof(*rb));
+
+    if (rb == NULL) {
+        return PT_ERROR;
+    }
+
+    r->request_body = rb;
+    rb->rest = r->headers_in.content_length_n > 0
+               ? r->headers_in.content_length_n : 0;
+
+    if (r->headers_in.chunked) {
+        rb->chunked = pt_pcalloc(r->pool, sizeof(pt_http_chunked_t));
+        if (rb->chunked == NULL) {
+            return PT_ERROR;
+        }
+        rb->chunked->max_body = (off_t) body_clcf(r)->client_max_body_size;
+        rb->rest = -1;
+    }
+
+    return PT_OK;
+}
+
+
+static bool
+body_present(pt_http_request_t *r)
+{
+    return r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+}
+
+
+/* Runs the body bytes already in the head buffer through the framing. */
+static int
+body_from_buffer(pt_http_request_t *r, body_sink_pt sink)
+{
+    pt_buf_t  *b = r->header_in;
+    size_t     used;
+    int        rc = body_consume(r, b->pos, (size_t) (b->last - b->pos), &used,
+                                 sink);
+
+    b->pos += used;
+    r->request_length += (off_t) used;
+    return rc;
+}
+
+
+/* Reads from the socket through the framing until PT_AGAIN or the end. */
+static int
+body_from_socket(pt_http_request_t *r, body_sink_pt sink)
+{
+    pt_connection_t  *c = r->connection;
+    u_char            buf[BODY_READ_CHUNK];
+
+    for ( ;; ) {
+        if (!c->read->ready && !c->read->pending_eof) {
+            return PT_AGAIN;
+        }
+
+        ssize_t  n = c->recv(c, buf, sizeof(buf));
+
+        if (n == PT_AGAIN) {
+            return PT_AGAIN;
+        }
+
+        if (n <= 0) {
+            pt_log_error(PT_LOG_INFO, c->log, 0, "client prematurely closed "
+                         "connection");
+            c->error = 1;
+            return PT_HTTP_BAD_REQUEST;
+        }
+
+        size_t  used;
+        int     rc = body_consume(r, buf, (size_t) n, &used, sink);
+
+        r->request_length += (off_t) used;
+
+        if (rc != PT_AGAIN) {
+            if (rc == PT_DONE && used < (size_t) n) {
+                /* A pipelined request sent without waiting: keep it. */
+                pt_buf_t  *b = r->header_in;
+                size_t     left = (size_t) n - used;
+
+                if ((size_t) (b->end - b->last) >= left) {
+                    memcpy(b->last, buf + used, left);
+                    b->last += left;
+                } else {
+                    r->keepalive = 0;
+                }
+            }
+            return rc;
+        }
+    }
+}
+
+
+/* Discarding. */
+
+static int
+body_drop(pt_http_request_t *r, const u_char *data, size_t len)
+{
+    return PT_OK;
+}
+
+
+static void
+body_discard_handler(pt_http_request_t *r)
+{
+    pt_connection_t  *c = r->connection;
+
+    if (c->read->timedout) {
+        c->timedout = 1;
+        c->error = 1;
+        r->discard_body = 0;
+        pt_http_finalize_request(r, PT_ERROR);
+        return;
+    }
+
+    int  rc = body_from_socket(r, body_drop);
+
+    if (rc == PT_AGAIN) {
+        pt_add_timer(c->read, body_clcf(r)->client_body_timeout);
+        return;
+    }
+
+    pt_del_timer(c->read);
+    r->discard_body = 0;
+
+    if (rc != PT_DONE) {
+        r->keepalive = 0;
+        c->error = c->error || rc == PT_HTTP_BAD_REQUEST;
+    }
+
+    r->read_event_handler = pt_http_block_reading;
+    pt_http_finalize_request(r, PT_DONE);
+}
+
+
+int
+pt_http_discard_request_body(pt_http_request_t *r)
+{
+    if (r->discard_body || r->request_body) {
+        return PT_OK;
+    }
+
+    if (!body_present(r)) {
+        return PT_OK;
+    }
+
+    if (r->headers_in.expect && r->header_in->pos == r->header_in->last) {
+        /* The client waits for "100 Continue": it will send no body. */
+        r->keepalive = 0;
+        return PT_OK;
+    }
+
+    if (body_init(r) != PT_OK) {
+        return PT_ERROR;
+    }
+
+    int  rc = body_from_buffer(r, body_drop);
+
+    if (rc == PT_AGAIN) {
+        rc = body_from_socket(r, body_drop);
+    }
+
+    if (rc == PT_DONE) {
+        return PT_OK;
+    }
+
+    if (rc != PT_AGAIN) {
+        r->keepalive = 0;
+        return rc == PT_HTTP_BAD_REQUEST ? PT_ERROR : PT_OK;
+    }
+
+    r->discard_body = 1;
+    r->count++;
+    r->read_event_handler = body_discard_handler;
+    pt_add_timer(r->connection->read, body_clcf(r)->client_body_timeout);
+    return PT_OK;
+}
+
+
+/* Reading. */
+
+static int
+body_keep(pt_http_request_t *r, const u_char *data, size_t len)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+    size_t                   bufsize = body_clcf(r)->client_body_buffer_size;
+
+    while (len) {
+        pt_buf_t  *b = rb->buf;
+
+        if (b == NULL || b->last == b->end) {
+            size_t  size = rb->rest > 0 ? (size_t) pt_min(rb->rest, (off_t) bufsize)
+                                        : bufsize;
+            pt_chain_t  **ll = &rb->bufs;
+
+            b = pt_create_temp_buf(r->pool, pt_max(size, len > bufsize ? bufsize
+                                                                       : len));
+            if (b == NULL) {
+                return PT_ERROR;
+            }
+
+            while (*ll) {
+                ll = &(*ll)->next;
+            }
+            if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
+                return PT_ERROR;
+            }
+            (*ll)->buf = b;
+            (*ll)->next = NULL;
+            rb->buf = b;
+        }
+
+        size_t  n = pt_min(len, (size_t) (b->end - b->last));
+
+        b->last = pt_cpymem(b->last, data, n);
+        data += n;
+        len -= n;
+    }
+
+    return PT_OK;
+}
+
+
+int
+pt_http_test_expect(pt_http_request_t *r)
+{
+    static const char  cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+    if (r->expect_tested || r->headers_in.expect == NULL
+        || r->http_version < PT_HTTP_VERSION_11
+        || r->header_in->pos < r->header_in->last)
+    {
+        return PT_OK;
+    }
+
+    r->expect_tested = 1;
+
+    ssize_t  n = r->connection->send(r->connection, (const u_char *) cont,
+                                     sizeof(cont) - 1);
+
+    return n == (ssize_t) sizeof(cont) - 1 ? PT_OK : PT_ERROR;
+}
+
+
+static void
+body_read_done(pt_http_request_t *r, int rc)
+{
+    r->reading_body = 0;
+    pt_del_timer(r->connection->read);
+    r->read_event_handler = pt_http_block_reading;
+
+    if (rc != PT_DONE) {
+        pt_http_finalize_request(r, rc);
+        return;
+    }
+
+    if (r->request_body->chunked) {
+        /* From here on the body has a known length. */
+        r->headers_in.content_length_n = r->request_body->received;
+    }
+
+    r->request_body->post_handler(r);
+}
+
+
+static void
+body_read_handler(pt_http_request_t *r)
+{
+    pt_connection_t  *c = r->connection;
+
+    if (c->read->timedout) {
+        c->timedout = 1;
+        pt_http_finalize_request(r, PT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    int  rc = body_from_socket(r, body_keep);
+
+    if (rc == PT_AGAIN) {
+        pt_add_timer(c->read, body_clcf(r)->client_body_timeout);
+        return;
+    }
+
+    body_read_done(r, rc);
+    pt_http_finalize_request(r, PT_DONE);
+}
+
+
+int
+pt_http_read_client_request_body(pt_http_request_t *r,
+    pt_http_client_body_handler_pt post_handler)
+{
+    if (r->request_body || r->discard_body) {
+        post_handler(r);
+        return PT_OK;
+    }
+
+    if (body_init(r) != PT_OK) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->request_body->post_handler = post_handler;
+
+    if (!body_present(r)) {
+        post_handler(r);
+        return PT_OK;
+    }
+
+    if (pt_http_test_expect(r) != PT_OK) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    int  rc = body_from_buffer(r, body_keep);
+
+    if (rc == PT_AGAIN) {
+        rc = body_from_socket(r, body_keep);
+    }
+
+    if (rc != PT_AGAIN) {
+        if (rc != PT_DONE) {
+            return rc;
+        }
+        body_read_done(r, rc);
+        return PT_OK;
+    }
+
+    r->reading_body = 1;
+    r->count++;
+    r->read_event_handler = body_read_handler;
+    pt_add_timer(r->connection->read, body_clcf(r)->client_body_timeout);
+    return PT_AGAIN;
+}

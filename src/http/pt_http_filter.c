@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The filter chain, and its last stages: chunked framing and the writer. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_http.h"
+#include "pt_http_internal.h"
+
+#include <netinet/tcp.h>
+
+static int filter_postconfiguration(pt_conf_t *cf);
+
+static const pt_http_module_t  filter_module_ctx = {
+    .postconfiguration = filter_postconfiguration,
+};
+
+pt_module_t  pt_http_write_filter_module = {
+    .name = "pt_http_write_filter_module",
+    .type = PT_HTTP_MODULE,
+    .ctx = &filter_module_ctx,
+};
+
+/* The chain, built once per configuration, in stage order. */
+static pt_http_filter_t  *filter_chain;
+static size_t             filter_n;
+
+
+int
+pt_http_filter_add(pt_conf_t *cf, const pt_http_filter_t *f)
+{
+    pt_http_core_main_conf_t  *cmcf = pt_http_conf_get_module_main_conf(cf,
+                                                         pt_http_core_module);
+    pt_http_filter_t          *slot = pt_array_push(&cmcf->filters);
+
+    if (slot == NULL) {
+        return PT_ERROR;
+    }
+
+    *slot = *f;
+    return PT_OK;
+}
+
+
+int
+pt_http_filter_init(pt_conf_t *cf)
+{
+    pt_http_core_main_conf_t  *cmcf = pt_http_conf_get_module_main_conf(cf,
+                                                         pt_http_core_module);
+    pt_http_filter_t          *all = cmcf->filters.elts;
+    size_t                     n = cmcf->filters.nelts, k = 0;
+
+    filter_chain = pt_palloc(cf->pool, (n + 1) * sizeof(pt_http_filter_t));
+    if (filter_chain == NULL) {
+        return PT_ERROR;
+    }
+
+    /* A stable ordering by stage: registration order within a stage. */
+    for (int stage = 0; stage < PT_FILTER_NSTAGES; stage++) {
+        for (size_t i = 0; i < n; i++) {
+            if ((int) all[i].stage == stage) {
+                filter_chain[k] = all[i];
+                filter_chain[k].index = (unsigned) k;
+                k++;
+            }
+        }
+    }
+
+    filter_n = k;
+    return PT_OK;
+}
+
+
+int
+pt_http_next_header(pt_http_request_t *r, const pt_http_filter_t *f)
+{
+    for (size_t i = f ? f->index + 1 : 0; i < filter_n; i++) {
+        if (filter_chain[i].header) {
+            return filter_chain[i].header(r, &filter_chain[i]);
+        }
+    }
+
+    return PT_OK;
+}
+
+
+int
+pt_http_next_body(pt_http_request_t *r, const pt_http_filter_t *f,
+    pt_chain_t *in)
+{
+    for (size_t i = f ? f->index + 1 : 0; i < filter_n; i++) {
+        if (filter_chain[i].body) {
+            return filter_chain[i].body(r, &filter_chain[i], in);
+        }
+    }
+
+    return PT_OK;
+}
+
+
+int
+pt_http_send_header(pt_http_request_t *r)
+{
+    if (r->header_sent) {
+        pt_log_error(PT_LOG_ALERT, r->connection->log, 0, "header already "
+                     "sent");
+        return PT_ERROR;
+    }
+
+    if (r->err_status) {
+        r->headers_out.status = r->err_status;
+    }
+
+    return pt_http_next_header(r, NULL);
+}
+
+
+int
+pt_http_output_filter(pt_http_request_t *r, pt_chain_t *in)
+{
+    int  rc = pt_http_next_body(r, NULL, in);
+
+    if (rc == PT_ERROR) {
+        r->connection->error = 1;
+    }
+
+    return rc;
+}
+
+
+/* The header writer. */
+
+static size_t
+filter_header_len(pt_http_request_t *r)
+{
+    size_t  len = sizeof("HTTP/1.1 999 \r\nServer: \r\nDate: \r\n\r\n") + 64
+                  + sizeof(PORTICO_VER) + pt_cached_http_time.len
+                  + r->headers_out.status_line.len;
+
+    len += r->headers_out.content_type.len + r->headers_out.charset.len + 40;
+    len += PT_OFF_T_LEN + 40;            /* Content-Length */
+    len += 64;                           /* Last-Modified */
+    len += 64;                           /* Connection, Keep-Alive, TE */
+
+    for (pt_table_elt_t *h = r->headers_out.headers.first; h; h = h->next) {
+        if (h->hash) {
+            len += h->key.len + h->value.len + 4;
+        }
+    }
+
+    return len;
+}
+
+
+static u_char *
+filter_status_line(pt_http_request_t *r, u_char *p, u_char *last)
+{
+    unsigned     status = r->headers_out.status;
+    size_t       tlen;
+    const char  *text;
+
+    if (r->headers_out.status_line.len) {
+        return pt_snprintf(p, last, "HTTP/1.1 %.*s\r\n",
+                           PT_STR_ARG(r->headers_out.status_line));
+    }
+
+    text = pt_http_status_text(status, &tlen);
+    if (text == NULL) {
+        return pt_snprintf(p, last, "HTTP/1.1 %03u \r\n", status);
+    }
+
+    return pt_snprintf(p, last, "HTTP/1.1 %03u %s\r\n", status, text);
+}
+
+
+static u_char *
+filter_fixed_headers(pt_http_request_t *r, u_char *p, u_char *last)
+{
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+    pt_http_headers_out_t    *ho = &r->headers_out;
+
+    if (ho->server == NULL) {
+        p = pt_snprintf(p, last, "Server: %s\r\n",
+                        clcf->server_tokens ? PORTICO_VER : "portico");
+    }
+
+    if (ho->date == NULL) {
+        p = pt_snprintf(p, last, "Date: %.*s\r\n",
+                        PT_STR_ARG(pt_cached_http_time));
+    }
+
+    if (ho->content_type.len) {
+        p = pt_snprintf(p, last, "Content-Type: %.*s",
+                        PT_STR_ARG(ho->content_type));
+        if (ho->charset.len) {
+            p = pt_snprintf(p, last, "; charset=%.*s",
+                            PT_STR_ARG(ho->charset));
+        }
+        p = pt_snprintf(p, last, "\r\n");
+    }
+
+    if (ho->content_length == NULL && ho->content_length_n >= 0) {
+        p = pt_snprintf(p, last, "Content-Length: %lld\r\n",
+                        (long long) ho->content_length_n);
+    }
+
+    if (ho->last_modified == NULL && ho->last_modified_time != -1) {
+        p = pt_cpymem(p, "Last-Modified: ", 15);
+        p = pt_http_time(p, ho->last_modified_time);
+        p = pt_cpymem(p, "\r\n", 2);
+    }
+
+    return p;
+}
+
+
+static u_char *
+filter_connection_headers(pt_http_request_t *r, u_char *p, u_char *last)
+{
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+
+    if (r->chunked) {
+        p = pt_snprintf(p, last, "Transfer-Encoding: chunked\r\n");
+    }
+
+    if (r->keepalive) {
+        if (r->http_version < PT_HTTP_VERSION_11) {
+            p = pt_snprintf(p, last, "Connection: keep-alive\r\n");
+        }
+
+        if (clcf->keepalive_header) {
+            p = pt_snprintf(p, last, "Keep-Alive: timeout=%lld\r\n",
+                            (long long) clcf->keepalive_header);
+        }
+    } else if (r->http_version >= PT_HTTP_VERSION_10) {
+        p = pt_snprintf(p, last, "Connection: close\r\n");
+    }
+
+    return p;
+}
+
+
+static int
+filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
+{
+    pt_connection_t  *c = r->connection;
+    pt_buf_t         *b;
+    u_char           *p, *last;
+
+    r->header_sent = 1;
+
+    if (r->http_version < PT_HTTP_VERSION_10) {
+        return PT_OK;       /* HTTP/0.9 has no head (never parsed anyway) */
+    }
+
+    if (r->method == PT_HTTP_HEAD
+        || r->headers_out.status == PT_HTTP_NOT_MODIFIED
+        || r->headers_out.status == PT_HTTP_NO_CONTENT)
+    {
+        r->header_only = 1;
+    }
+
+    if (c->requests >= (unsigned) ((pt_http_core_loc_conf_t *)
+            pt_http_get_module_loc_conf(r, pt_http_core_module))
+            ->keepalive_requests)
+    {
+        r->keepalive = 0;
+    }
+
+    b = pt_create_temp_buf(r->pool, filter_header_len(r));
+    if (b == NULL) {
+        return PT_ERROR;
+    }
+
+    p = b->last;
+    last = b->end;
+    p = filter_status_line(r, p, last);
+    p = filter_fixed_headers(r, p, last);
+    p = filter_connection_headers(r, p, last);
+
+    for (pt_table_elt_t *h = r->headers_out.headers.first; h; h = h->next) {
+        if (h->hash) {
+            p = pt_snprintf(p, last, "%.*s: %.*s\r\n", PT_STR_ARG(h->key),
+                            PT_STR_ARG(h->value));
+        }
+    }
+
+    p = pt_snprintf(p, last, "\r\n");
+    b->last = p;
+    r->header_size = p - b->pos;
+
+    if (r->header_only) {
+        b->last_buf = 1;
+    }
+
+    pt_chain_t  out = { b, NULL };
+
+    return pt_http_write_filter(r, &out);
+}
+
+
+/* Chunked framing. */
+
+static int
+filter_chunked_header(pt_http_request_t *r, const pt_http_filter_t *f)
+{
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+    unsigned                  status = r->headers_out.status;
+
+    if (status == PT_HTTP_NOT_MODIFIED || status == PT_HTTP_NO_CONTENT
+        || status < PT_HTTP_OK || r->method == PT_HTTP_HEAD)
+    {
+        return pt_http_next_header(r, f);
+    }
+
+    if (r->headers_out.content_length_n == -1) {
+        if (r->http_version >= PT_HTTP_VERSION_11
+            && clcf->chunked_transfer_encoding)
+        {
+            r->chunked = 1;
+        } else {
+            /* The end of the body is the end of the connection. */
+            r->keepalive = 0;
+        }
+    }
+
+    return pt_http_next_header(r, f);
+}
+
+
+static pt_chain_t *
+filter_chunk_link(pt_http_request_t *r, const u_char *data, size_t len)
+{
+    pt_chain_t  *cl = pt_alloc_chain_link(r->pool);
+    pt_buf_t    *b = pt_calloc_buf(r->pool);
+
+    if (cl == NULL || b == NULL) {
+        return NULL;
+    }
+
+    b->pos = b->start = (u_char *) data;
+    b->last = b->end = (u_char *) data + len;
+    b->memory = 1;
+    cl->buf = b;
+    cl->next = NULL;
+    return cl;
+}
+
+
+static int
+filter_chunked_body(pt_http_request_t *r, const pt_http_filter_t *f,
+    pt_chain_t *in)
+{
+    if (!r->chunked || in == NULL || r->header_only) {
+        return pt_http_next_body(r, f, in);
+    }
+
+    pt_chain_t   *out = NULL, **ll = &out;
+    off_t         size = 0;
+    bool          last = false;
+
+    for (pt_chain_t *cl = in; cl; cl = cl->next) {
+        size += pt_buf_special(cl->buf) ? 0 : pt_buf_size(cl->buf);
+        last |= cl->buf->last_buf;
+    }
+
+    if (size > 0) {
+        u_char  *head = pt_pnalloc(r->pool, 20);
+
+        if (head == NULL) {
+            return PT_ERROR;
+        }
+
+        u_char  *e = pt_snprintf(head, head + 20, "%llx\r\n",
+                                 (unsigned long long) size);
+
+        if ((*ll = filter_chunk_link(r, head, (size_t) (e - head))) == NULL) {
+            return PT_ERROR;
+        }
+        ll = &(*ll)->next;
+    }
+
+    for (pt_chain_t *cl = in; cl; cl = cl->next) {
+        if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
+            return PT_ERROR;
+        }
+        (*ll)->buf = cl->buf;
+        (*ll)->next = NULL;
+        ll = &(*ll)->next;
+    }
+
+    const char  *tail = last ? (size ? "\r\n0\r\n\r\n" : "0\r\n\r\n")
+                             : (size ? "\r\n" : NULL);
+
+    if (tail) {
+        if ((*ll = filter_chunk_link(r, (const u_char *) tail, strlen(tail)))
+            == NULL)
+        {
+            return PT_ERROR;
+        }
+        (*ll)->buf->last_buf = last;
+    }
+
+    return pt_http_next_body(r, f, out);
+}
+
+
+/* The writer: the end of every chain. */
+
+static int
+filter_write_body(pt_http_request_t *r, const pt_http_filter_t *f,
+    pt_chain_t *in)
+{
+    return pt_http_write_filter(r, in);
+}
+
+
+int
+pt_http_write_filter(pt_http_request_t *r, pt_chain_t *in)
+{
+    pt_connection_t          *c = r->connection;
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+    pt_chain_t              **ll = &r->out;
+    bool                      flush = false;
+    off_t                     size = 0;
+
+    if (c->error) {
+        return PT_ERROR;
+    }
+
+    while (*ll) {
+        size += pt_buf_size((*ll)->buf);
+        flush |= (*ll)->buf->flush || (*ll)->buf->last_buf;
+        ll = &(*ll)->next;
+    }
+
+    for (pt_chain_t *cl = in; cl; cl = cl->next) {
+        if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
+            return PT_ERROR;
+        }
+        (*ll)->buf = cl->buf;
+        (*ll)->next = NULL;
+        ll = &(*ll)->next;
+        size += pt_buf_special(cl->buf) ? 0 : pt_buf_size(cl->buf);
+        flush |= cl->buf->flush || cl->buf->last_buf;
+    }
+
+    /* Small pieces wait for more so the head and body share a packet. */
+    if (!flush && size < 1460) {
+        return r->out ? PT_AGAIN : PT_OK;
+    }
+
+    if (!c->write->ready) {
+        return PT_AGAIN;
+    }
+
+    if (clcf->tcp_nopush && c->sendfile && c->tcp_nopush == PT_TCP_NOPUSH_UNSET) {
+        (void) pt_tcp_nopush(c);
+    }
+
+    pt_chain_t  *rest = c->send_chain(c, r->out,
+                                      c->sendfile ? (off_t) clcf->sendfile_max_chunk
+                                                  : 0);
+
+    if (rest == PT_CHAIN_ERROR) {
+        c->error = 1;
+        return PT_ERROR;
+    }
+
+    r->out = rest;
+
+    if (rest == NULL) {
+        return PT_OK;
+    }
+
+    /* sendfile_max_chunk reached with the socket still writable: go on. */
+    if (c->write->ready) {
+        pt_post_event(c->write, &pt_posted_events);
+    }
+
+    return PT_AGAIN;
+}
+
+
+static int
+filter_postconfiguration(pt_conf_t *cf)
+{
+    static const pt_http_filter_t  chunked = {
+        .name = "chunked", .stage = PT_FILTER_CHUNKED,
+        .header = filter_chunked_header, .body = filter_chunked_body,
+    };
+    static const pt_http_filter_t  writer = {
+        .name = "write", .stage = PT_FILTER_WRITE,
+        .header = filter_header_writer, .body = filter_write_body,
+    };
+
+    if (pt_http_filter_add(cf, &chunked) != PT_OK) {
+        return PT_ERROR;
+    }
+
+    return pt_http_filter_add(cf, &writer);
+}

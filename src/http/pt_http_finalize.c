@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Ending requests: error responses, logging, keep-alive, lingering close. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_http.h"
+#include "pt_http_internal.h"
+
+static void finalize_connection(pt_http_request_t *r);
+static void finalize_set_keepalive(pt_http_request_t *r);
+static void finalize_lingering_close(pt_http_request_t *r);
+static void lingering_close_handler(pt_event_t *rev);
+
+/* Longest we hold a connection to drain an unread body before closing. */
+#define FINALIZE_DISCARD_LIMIT  (1024 * 1024)
+
+
+void
+pt_http_close_connection(pt_connection_t *c)
+{
+    pt_pool_t  *pool = c->pool;
+
+    c->destroyed = 1;
+    pt_close_connection(c);
+    pt_destroy_pool(pool);
+}
+
+
+void
+pt_http_free_request(pt_http_request_t *r, int rc)
+{
+    pt_connection_t  *c = r->connection;
+
+    if (r->headers_out.status == 0 && rc > 0) {
+        r->headers_out.status = (unsigned) rc;
+    }
+
+    if (!r->logged) {
+        r->logged = 1;
+        c->log->action = "logging request";
+        pt_http_run_log_phase(r);
+        c->log->action = NULL;
+    }
+
+    ((pt_http_log_ctx_t *) c->log->data)->request = NULL;
+    r->http_connection->request = NULL;
+    pt_destroy_pool(r->pool);
+}
+
+
+/* Ends the request and closes the connection, without a response. */
+static void
+finalize_terminate(pt_http_request_t *r, int rc)
+{
+    pt_connection_t  *c = r->connection;
+
+    pt_http_free_request(r, rc);
+    pt_http_close_connection(c);
+}
+
+
+static bool
+finalize_is_error(int rc)
+{
+    return rc == PT_HTTP_CLOSE || rc == PT_HTTP_CLIENT_CLOSED_REQUEST;
+}
+
+
+void
+pt_http_finalize_request(pt_http_request_t *r, int rc)
+{
+    pt_connection_t  *c = r->connection;
+
+    if (rc == PT_DONE) {
+        finalize_connection(r);
+        return;
+    }
+
+    if (rc == PT_DECLINED) {
+        r->content_handler = NULL;
+        r->write_event_handler = pt_http_core_run_phases;
+        pt_http_core_run_phases(r);
+        return;
+    }
+
+    if (rc == PT_ERROR || finalize_is_error(rc) || c->error) {
+        if (r->count > 1) {
+            /* A body read in flight still holds the request. */
+            r->count = 1;
+        }
+        finalize_terminate(r, rc == PT_ERROR ? PT_HTTP_INTERNAL_SERVER_ERROR
+                                             : rc);
+        return;
+    }
+
+    if (rc >= PT_HTTP_SPECIAL_RESPONSE || rc == PT_HTTP_CREATED
+        || rc == PT_HTTP_NO_CONTENT)
+    {
+        if (r->header_sent) {
+            /* Too late for an error page: the client sees a cut response. */
+            r->keepalive = 0;
+            finalize_terminate(r, rc);
+            return;
+        }
+
+        pt_http_finalize_request(r, pt_http_special_response_handler(r, rc));
+        return;
+    }
+
+    /* PT_OK or PT_AGAIN: the response may still be in the write filter. */
+    if (r->out || r->buffered) {
+        pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+
+        r->write_event_handler = pt_http_writer;
+        if (!c->write->ready) {
+            pt_add_timer(c->write, clcf->send_timeout);
+        } else {
+            pt_post_event(c->write, &pt_posted_events);
+        }
+        return;
+    }
+
+    r->done = 1;
+    finalize_connection(r);
+}
+
+
+void
+pt_http_writer(pt_http_request_t *r)
+{
+    pt_connection_t  *c = r->connection;
+    pt_event_t       *wev = c->write;
+
+    if (wev->timedout) {
+        pt_log_error(PT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        c->timedout = 1;
+        finalize_terminate(r, PT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    if (!wev->ready) {
+        return;
+    }
+
+    int  rc = pt_http_write_filter(r, NULL);
+
+    if (rc == PT_ERROR) {
+        c->error = 1;
+        finalize_terminate(r, PT_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (r->out || r->buffered) {
+        pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+
+        pt_add_timer(wev, clcf->send_timeout);
+        return;
+    }
+
+    pt_del_timer(wev);
+    r->write_event_handler = pt_http_request_empty_handler;
+    pt_http_finalize_request(r, rc == PT_AGAIN ? PT_OK : rc);
+}
+
+
+static void
+finalize_connection(pt_http_request_t *r)
+{
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+
+    if (r->count > 1) {
+        r->count--;
+        return;
+    }
+
+    if (!r->done && (r->out || r->buffered)) {
+        return;
+    }
+
+    if (pt_exiting || !r->done) {
+        r->keepalive = 0;
+    }
+
+    if (r->keepalive && clcf->keepalive_timeout
+        && r->connection->requests < (unsigned) clcf->keepalive_requests)
+    {
+        finalize_set_keepalive(r);
+        return;
+    }
+
+    if (clcf->lingering_close == PT_HTTP_LINGERING_ALWAYS
+        || (clcf->lingering_close == PT_HTTP_LINGERING_ON
+            && (r->lingering_close || r->header_in->pos < r->header_in->last
+                || r->connection->read->ready)))
+    {
+        finalize_lingering_close(r);
+        return;
+    }
+
+    pt_connection_t  *c = r->connection;
+
+    pt_http_free_request(r, 0);
+    pt_http_close_connection(c);
+}
+
+
+static void
+finalize_set_keepalive(pt_http_request_t *r)
+{
+    pt_connection_t          *c = r->connection;
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+    pt_buf_t                 *b = r->header_in;
+    pt_msec_t                 timeout = clcf->keepalive_timeout;
+    bool                      pipelined = b->pos < b->last;
+
+    if (pt_http_keepalive_buffer(c, b) != PT_OK) {
+        pt_http_free_request(r, 0);
+        pt_http_close_connection(c);
+        return;
+    }
+
+    pt_http_free_request(r, 0);
+
+    c->log->action = "keepalive";
+    c->read->handler = pt_http_keepalive_handler;
+    c->write->handler = pt_http_empty_handler;
+    pt_del_timer(c->write);
+
+    if (pipelined) {
+        /* The next request is already here. */
+        pt_post_event(c->read, &pt_posted_events);
+        return;
+    }
+
+    if (c->tcp_nopush == PT_TCP_NOPUSH_SET) {
+        (void) pt_tcp_push(c);
+    }
+
+    pt_reusable_connection(c, true);
+    pt_add_timer(c->read, timeout);
+
+    if (c->read->ready || c->read->pending_eof) {
+        pt_post_event(c->read, &pt_posted_events);
+    }
+}
+
+
+static void
+finalize_lingering_close(pt_http_request_t *r)
+{
+    pt_connection_t          *c = r->connection;
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+    pt_msec_t                 deadline = pt_current_msec + clcf->lingering_time;
+    pt_msec_t                 timeout = clcf->lingering_timeout;
+
+    pt_http_free_request(r, 0);
+
+    if (shutdown(c->fd, SHUT_WR) == -1) {
+        pt_http_close_connection(c);
+        return;
+    }
+
+    /* The deadline rides in the connection's start_time, unused from here. */
+    c->start_time = deadline;
+    c->timeout = timeout;
+    c->log->action = "closing request";
+    c->read->handler = lingering_close_handler;
+    c->write->handler = pt_http_empty_handler;
+    pt_add_timer(c->read, timeout);
+
+    if (c->read->ready) {
+        lingering_close_handler(c->read);
+    }
+}
+
+
+static void
+lingering_close_handler(pt_event_t *rev)
+{
+    pt_connection_t  *c = rev->data;
+    u_char            buf[4096];
+
+    if (rev->timedout || (pt_msec_int_t) (pt_current_msec - c->start_time) >= 0) {
+        pt_http_close_connection(c);
+        return;
+    }
+
+    for (size_t total = 0; total < FINALIZE_DISCARD_LIMIT; ) {
+        ssize_t  n = c->recv(c, buf, sizeof(buf));
+
+        if (n == PT_AGAIN) {
+            pt_add_timer(rev, c->timeout);
+            return;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+        total += (size_t) n;
+    }
+
+    pt_http_close_connection(c);
+}

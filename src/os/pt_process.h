@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Processes: daemon, master, workers, and the signals between them. */
+#ifndef PT_PROCESS_H
+#define PT_PROCESS_H
+
+#define PT_MAX_PROCESSES  1024
+
+typedef struct {
+    pid_t      pid;
+    int        status;
+    unsigned   number;          /* worker slot */
+    pt_msec_t  started;
+    unsigned   exiting:1;       /* told to QUIT/TERM */
+    unsigned   exited:1;
+    unsigned   respawn:1;
+} pt_process_t;
+
+extern pt_process_t   pt_processes[PT_MAX_PROCESSES];
+extern size_t         pt_nprocesses;
+
+/* Master-side signal flags (set by handlers). */
+extern volatile sig_atomic_t  pt_sig_reap;
+extern volatile sig_atomic_t  pt_sig_quit;
+extern volatile sig_atomic_t  pt_sig_terminate;
+extern volatile sig_atomic_t  pt_sig_reconfigure;
+extern volatile sig_atomic_t  pt_sig_reopen;
+
+/*
+ * Starts serving: daemonizes when configured, binds listeners, writes the
+ * pid file, then runs the master (or single) process loop.  Returns the
+ * exit status.
+ */
+int pt_process_run(pt_cycle_t *cycle);
+
+/* Installs the handlers for the signals the master and workers use. */
+int pt_signals_init(pt_log_t *log);
+
+/* Forks into the background (daemon on); PT_OK in the child. */
+int pt_daemon(pt_log_t *log);
+
+/* The master loop: spawns workers, handles signals, never returns. */
+void pt_master_process_cycle(pt_cycle_t *cycle) __attribute__((noreturn));
+
+/* Runs one worker (already forked). */
+void pt_worker_process_cycle(pt_cycle_t *cycle, unsigned number)
+    __attribute__((noreturn));
+
+/* daemon-less, master-less mode (master_process off). */
+void pt_single_process_cycle(pt_cycle_t *cycle) __attribute__((noreturn));
+
+/* Forks worker number; PT_OK or PT_ERROR. */
+int pt_spawn_worker(pt_cycle_t *cycle, unsigned number);
+
+/*
+ * SIGHUP: checks the new config with `<binary> -t` in a child, then
+ * re-executes the program in place (same PID), handing over the listening
+ * sockets and the old workers, which the new image tells to QUIT once its
+ * own workers run.  On any failure the old configuration keeps serving.
+ */
+void pt_master_reload(pt_cycle_t *cycle);
+
+/* Remembers argv and the absolute program path for pt_master_reload. */
+int pt_reload_init(int argc, char **argv, pt_log_t *log);
+
+/*
+ * In a re-executed image: adopts inherited listeners matching the config
+ * (closing the rest) and returns the old workers to retire, from
+ * PORTICO_INHERIT.  PT_OK when there was nothing to inherit too.
+ */
+int pt_reload_inherit(pt_cycle_t *cycle);
+
+/* Tells the previous generation's workers to finish (QUIT). */
+void pt_reload_retire_old(pt_cycle_t *cycle);
+
+/* True when this image was started by a reload. */
+extern bool  pt_inherited;
+
+/* Sets the process title shown by ps ("portico: worker process"). */
+void pt_setproctitle(const char *title);
+void pt_init_setproctitle(int argc, char **argv);
+
+#endif /* PT_PROCESS_H */

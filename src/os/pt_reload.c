@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* SIGHUP: test the new config, then re-exec in place, handing over sockets. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_event.h"
+#include "pt_process.h"
+
+#include <poll.h>
+
+#define RELOAD_ENV          "PORTICO_INHERIT"
+#define RELOAD_TEST_TIMEOUT 30000      /* ms for `portico -t` to answer */
+#define RELOAD_MAX_FDS      256
+
+bool  pt_inherited;
+
+static char   **reload_argv;
+static char     reload_binary[PATH_MAX];
+static pid_t    reload_old_workers[PT_MAX_PROCESSES];
+static size_t   reload_nold;
+
+
+int
+pt_reload_init(int argc, char **argv, pt_log_t *log)
+{
+    ssize_t  n = readlink("/proc/self/exe", reload_binary,
+                          sizeof(reload_binary) - 1);
+
+    if (n <= 0) {
+        pt_log_error(PT_LOG_ALERT, log, errno, "readlink(\"/proc/self/exe\") "
+                     "failed, reload will not re-execute");
+        reload_binary[0] = '\0';
+    } else {
+        reload_binary[n] = '\0';
+    }
+
+    reload_argv = calloc((size_t) argc + 1, sizeof(char *));
+    if (reload_argv == NULL) {
+        return PT_ERROR;
+    }
+
+    for (int i = 0; i < argc; i++) {
+        reload_argv[i] = strdup(argv[i]);
+        if (reload_argv[i] == NULL) {
+            return PT_ERROR;
+        }
+    }
+
+    return PT_OK;
+}
+
+
+/* Logs each line the test child printed, then returns its exit status. */
+static int
+reload_collect(pt_cycle_t *cycle, pid_t pid, int fd)
+{
+    char       buf[4096];
+    size_t     len = 0;
+    int        status = -1;
+    pt_msec_t  deadline = pt_current_msec + RELOAD_TEST_TIMEOUT;
+
+    for ( ;; ) {
+        struct pollfd  pfd = { .fd = fd, .events = POLLIN };
+
+        pt_time_update();
+        if (pt_current_msec >= deadline) {
+            pt_log_error(PT_LOG_ERR, cycle->log, 0, "configuration test did "
+                         "not finish in %d ms", RELOAD_TEST_TIMEOUT);
+            (void) kill(pid, SIGKILL);
+            break;
+        }
+
+        if (poll(&pfd, 1, 100) <= 0) {
+            continue;
+        }
+
+        ssize_t  n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+        if (n <= 0) {
+            break;
+        }
+        len += (size_t) n;
+        if (len == sizeof(buf) - 1) {
+            break;
+        }
+    }
+
+    (void) waitpid(pid, &status, 0);
+
+    buf[len] = '\0';
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        pt_log_error(PT_LOG_EMERG, cycle->log, 0, "reload: %s", line);
+    }
+
+    return status;
+}
+
+
+static bool
+reload_test_config(pt_cycle_t *cycle)
+{
+    char  *args[] = {
+        reload_binary, "-t", "-q", "-p", (char *) cycle->prefix.data,
+        "-c", (char *) cycle->conf_file.data,
+        cycle->conf_param.len ? "-g" : NULL, (char *) cycle->conf_param.data,
+        NULL
+    };
+    int    pipefd[2];
+
+    if (pipe2(pipefd, O_CLOEXEC) == -1) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "pipe2() failed");
+        return false;
+    }
+
+    pid_t  pid = fork();
+
+    if (pid == 0) {
+        sigset_t  set;
+
+        sigemptyset(&set);
+        (void) sigprocmask(SIG_SETMASK, &set, NULL);
+        (void) dup2(pipefd[1], STDERR_FILENO);
+        (void) dup2(pipefd[1], STDOUT_FILENO);
+        (void) unsetenv(RELOAD_ENV);
+        execv(reload_binary, args);
+        _exit(127);
+    }
+
+    close(pipefd[1]);
+
+    if (pid == -1) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "fork() failed");
+        close(pipefd[0]);
+        return false;
+    }
+
+    int  status = reload_collect(cycle, pid, pipefd[0]);
+
+    close(pipefd[0]);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+
+static int
+reload_set_cloexec(pt_cycle_t *cycle, bool on)
+{
+    pt_listening_t  *ls = cycle->listening.elts;
+
+    for (size_t i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].fd != -1
+            && fcntl(ls[i].fd, F_SETFD, on ? FD_CLOEXEC : 0) == -1)
+        {
+            return PT_ERROR;
+        }
+    }
+
+    return PT_OK;
+}
+
+
+/* "ls=3,4,5;old=100,101" */
+static int
+reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
+{
+    pt_listening_t  *ls = cycle->listening.elts;
+    u_char          *p = (u_char *) buf, *last = p + size - 1;
+
+    p = pt_snprintf(p, last, "ls=");
+    for (size_t i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].fd != -1) {
+            p = pt_snprintf(p, last, "%d,", ls[i].fd);
+        }
+    }
+
+    p = pt_snprintf(p, last, ";old=");
+    for (size_t i = 0; i < pt_nprocesses; i++) {
+        if (pt_processes[i].pid != -1) {
+            p = pt_snprintf(p, last, "%d,", (int) pt_processes[i].pid);
+        }
+    }
+
+    if (p >= last) {
+        return PT_ERROR;
+    }
+
+    *p = '\0';
+    return PT_OK;
+}
+
+
+void
+pt_master_reload(pt_cycle_t *cycle)
+{
+    static char  env[16384];
+
+    pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "signal %d (SIGHUP) received, "
+                 "reconfiguring", SIGHUP);
+
+    if (reload_binary[0] == '\0' || reload_argv == NULL) {
+        pt_log_error(PT_LOG_ERR, cycle->log, 0, "reload is not possible: "
+                     "program path unknown");
+        return;
+    }
+
+    if (!reload_test_config(cycle)) {
+        pt_log_error(PT_LOG_ERR, cycle->log, 0, "reload failed, the new "
+                     "configuration was not applied; the old one keeps "
+                     "running");
+        return;
+    }
+
+    memcpy(env, RELOAD_ENV "=", sizeof(RELOAD_ENV));
+    if (reload_build_env(cycle, env + sizeof(RELOAD_ENV),
+                         sizeof(env) - sizeof(RELOAD_ENV)) != PT_OK
+        || putenv(env) != 0 || reload_set_cloexec(cycle, false) != PT_OK)
+    {
+        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "reload: cannot prepare "
+                     "the handoff");
+        (void) reload_set_cloexec(cycle, true);
+        return;
+    }
+
+    pt_cycle_flush_files(cycle);
+    execv(reload_binary, reload_argv);
+
+    pt_log_error(PT_LOG_ALERT, cycle->log, errno, "execv() \"%s\" failed, "
+                 "keeping the running configuration", reload_binary);
+    (void) unsetenv(RELOAD_ENV);
+    (void) reload_set_cloexec(cycle, true);
+}
+
+
+static bool
+reload_adopt(pt_cycle_t *cycle, int fd)
+{
+    struct sockaddr_storage  ss;
+    socklen_t                len = sizeof(ss);
+    pt_listening_t          *ls = cycle->listening.elts;
+
+    if (getsockname(fd, (struct sockaddr *) &ss, &len) == -1) {
+        return false;
+    }
+
+    for (size_t i = 0; i < cycle->listening.nelts; i++) {
+        if (!ls[i].open
+            && pt_sock_eq((struct sockaddr *) &ls[i].sockaddr, ls[i].socklen,
+                          (struct sockaddr *) &ss, len))
+        {
+            ls[i].fd = fd;
+            ls[i].open = 1;
+            ls[i].inherited = 1;
+            (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+            (void) listen(fd, ls[i].backlog);
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
+int
+pt_reload_inherit(pt_cycle_t *cycle)
+{
+    const char  *env = getenv(RELOAD_ENV);
+
+    if (env == NULL) {
+        return PT_OK;
+    }
+
+    char  *copy = strdup(env);
+
+    (void) unsetenv(RELOAD_ENV);
+    if (copy == NULL) {
+        return PT_ERROR;
+    }
+
+    pt_inherited = true;
+
+    char  *olds = strstr(copy, ";old=");
+
+    if (olds) {
+        *olds = '\0';
+        olds += 5;
+    }
+
+    for (char *s = strtok(copy + 3, ","); s; s = strtok(NULL, ",")) {
+        int  fd = atoi(s);
+
+        if (fd > STDERR_FILENO && !reload_adopt(cycle, fd)) {
+            close(fd);     /* no longer configured */
+        }
+    }
+
+    for (char *s = olds ? strtok(olds, ",") : NULL; s; s = strtok(NULL, ",")) {
+        if (reload_nold < PT_MAX_PROCESSES && atoi(s) > 0) {
+            reload_old_workers[reload_nold++] = (pid_t) atoi(s);
+        }
+    }
+
+    free(copy);
+    return PT_OK;
+}
+
+
+void
+pt_reload_retire_old(pt_cycle_t *cycle)
+{
+    for (size_t i = 0; i < reload_nold; i++) {
+        if (kill(reload_old_workers[i], SIGQUIT) == -1 && errno != ESRCH) {
+            pt_log_error(PT_LOG_ALERT, cycle->log, errno, "kill(%d, SIGQUIT) "
+                         "failed", (int) reload_old_workers[i]);
+        }
+    }
+
+    reload_nold = 0;
+}

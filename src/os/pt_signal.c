@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Signal handlers: they only set flags that the loops act on. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_event.h"
+#include "pt_process.h"
+
+volatile sig_atomic_t  pt_sig_reap;
+volatile sig_atomic_t  pt_sig_quit;
+volatile sig_atomic_t  pt_sig_terminate;
+volatile sig_atomic_t  pt_sig_reconfigure;
+volatile sig_atomic_t  pt_sig_reopen;
+
+
+static void
+signal_handler(int signo)
+{
+    int  saved = errno;
+
+    if (pt_process == PT_PROCESS_WORKER) {
+        switch (signo) {
+        case SIGQUIT:
+            pt_quit = 1;
+            break;
+        case SIGTERM: case SIGINT:
+            pt_terminate = 1;
+            break;
+        case SIGUSR1:
+            pt_reopen = 1;
+            break;
+        }
+    } else {
+        switch (signo) {
+        case SIGQUIT:
+            pt_sig_quit = 1;
+            break;
+        case SIGTERM: case SIGINT:
+            pt_sig_terminate = 1;
+            break;
+        case SIGHUP:
+            pt_sig_reconfigure = 1;
+            break;
+        case SIGUSR1:
+            pt_sig_reopen = 1;
+            break;
+        case SIGCHLD:
+            pt_sig_reap = 1;
+            break;
+        }
+    }
+
+    errno = saved;
+}
+
+
+int
+pt_signals_init(pt_log_t *log)
+{
+    static const int  sigs[] = {
+        SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD, SIGALRM
+    };
+    struct sigaction  sa = { 0 };
+
+    sa.sa_handler = signal_handler;
+    sigemptyset(&sa.sa_mask);
+
+    for (size_t i = 0; i < pt_nelts(sigs); i++) {
+        if (sigaction(sigs[i], &sa, NULL) == -1) {
+            pt_log_error(PT_LOG_EMERG, log, errno, "sigaction(%d) failed",
+                         sigs[i]);
+            return PT_ERROR;
+        }
+    }
+
+    sa.sa_handler = SIG_IGN;
+    (void) sigaction(SIGPIPE, &sa, NULL);
+    (void) sigaction(SIGUSR2, &sa, NULL);
+    (void) sigaction(SIGWINCH, &sa, NULL);
+
+    return PT_OK;
+}
