@@ -165,7 +165,7 @@ conf_read_quoted(pt_conf_t *cf, u_char quote)
         }
     }
 
-    return pt_conf_error(cf, "unexpected end of file, expecting \"%c\"", quote);
+    return pt_conf_error(cf, "unexpected end of file, expecting \";\" or \"}\"");
 }
 
 
@@ -644,11 +644,11 @@ conf_check_bounds(pt_conf_t *cf, const pt_command_t *cmd, int64_t v)
 }
 
 
+/* nginx's wording, which config linters and people grep for. */
 static int
 conf_invalid(pt_conf_t *cf, const pt_command_t *cmd)
 {
-    return pt_conf_error(cf, "invalid value \"%.*s\" in \"%s\" directive",
-                         PT_STR_ARG(pt_conf_arg(cf, 1)), cmd->name);
+    return pt_conf_error(cf, "\"%s\" directive invalid value", cmd->name);
 }
 
 
@@ -797,7 +797,7 @@ pt_conf_set_enum(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         }
     }
 
-    return conf_invalid(cf, cmd);
+    return pt_conf_error(cf, "invalid value \"%.*s\"", PT_STR_ARG(*v));
 }
 
 

@@ -72,8 +72,8 @@ core_set_worker_processes(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     int64_t  n = pt_atoi(v->data, v->len, 1024);
 
     if (n < 1) {
-        return pt_conf_error(cf, "invalid value \"%.*s\" in "
-                             "\"worker_processes\" directive", PT_STR_ARG(*v));
+        return pt_conf_error(cf, "\"worker_processes\" directive invalid "
+                             "value");
     }
 
     ccf->worker_processes = (int) n;

@@ -194,7 +194,8 @@ pt_unix_send(pt_connection_t *c, const u_char *buf, size_t size)
 }
 
 
-#define SEND_IOVS  64
+#define SEND_IOVS    64
+#define SEND_BOUNCE  32768
 
 /* Gathers leading memory buffers of in into iov; returns the count. */
 static int
@@ -251,7 +252,7 @@ send_file_buf(pt_connection_t *c, pt_buf_t *b, off_t limit)
         return n;
     }
 
-    u_char   buf[32768];
+    u_char   buf[SEND_BOUNCE];
     ssize_t  r = pread(b->file->fd, buf, pt_min(size, sizeof(buf)), offset);
 
     if (r <= 0) {
@@ -296,6 +297,10 @@ pt_linux_send_chain(pt_connection_t *c, pt_chain_t *in, off_t limit)
             }
 
             total = (size_t) pt_min(pt_buf_size(in->buf), limit);
+            if (!c->sendfile) {
+                /* Without sendfile one pass copies at most one bounce buffer. */
+                total = pt_min(total, SEND_BOUNCE);
+            }
             n = total ? send_file_buf(c, in->buf, limit) : 0;
         }
 

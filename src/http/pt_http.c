@@ -93,6 +93,10 @@ pt_http_alloc_confs(pt_conf_t *cf, pt_http_conf_ctx_t *ctx, bool main,
         }
     }
 
+    /* Every level's core conf knows its sibling confs (location lookup). */
+    pt_http_core_loc_conf_t  *clcf = ctx->loc_conf[pt_http_core_module.ctx_index];
+
+    clcf->loc_conf = ctx->loc_conf;
     return PT_OK;
 }
 

@@ -243,13 +243,8 @@ pt_http_discard_request_body(pt_http_request_t *r)
         return PT_OK;
     }
 
-    if (r->headers_in.expect && r->header_in->pos == r->header_in->last) {
-        /* The client waits for "100 Continue": it will send no body. */
-        r->keepalive = 0;
-        return PT_OK;
-    }
-
-    if (body_init(r) != PT_OK) {
+    /* Like nginx: a waiting client is told to send, so framing stays sane. */
+    if (pt_http_test_expect(r) != PT_OK || body_init(r) != PT_OK) {
         return PT_ERROR;
     }
 
@@ -264,8 +259,9 @@ pt_http_discard_request_body(pt_http_request_t *r)
     }
 
     if (rc != PT_AGAIN) {
+        /* Broken framing: the status (400, 413) is the answer. */
         r->keepalive = 0;
-        return rc == PT_HTTP_BAD_REQUEST ? PT_ERROR : PT_OK;
+        return rc;
     }
 
     r->discard_body = 1;

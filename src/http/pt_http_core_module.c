@@ -355,6 +355,7 @@ core_location_name(pt_conf_t *cf, loc_t *clcf)
             return pt_conf_error(cf, "%s", rc.err);
         }
         clcf->regex = rc.regex;
+        return pt_http_regex_add_vars(cf, rc.regex);
     }
 
     return PT_OK;
@@ -527,7 +528,9 @@ core_server_name(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
             pt_regex_compile_t  rc = { .pattern = { v.len - 1, v.data + 1 },
                                        .caseless = true, .pool = cf->pool };
 
-            if (pt_regex_compile(&rc) != PT_OK) {
+            if (pt_regex_compile(&rc) != PT_OK
+                || pt_http_regex_add_vars(cf, rc.regex) != PT_OK)
+            {
                 return pt_conf_error(cf, "%s", rc.err);
             }
             sn->regex = rc.regex;
@@ -603,7 +606,14 @@ static int
 core_type_handler(pt_conf_t *cf, void *data)
 {
     loc_t     *clcf = data;
-    pt_str_t  *type = &pt_conf_arg(cf, 0);
+    pt_str_t  *type = pt_palloc(cf->pool, sizeof(pt_str_t));
+
+    if (type == NULL) {
+        return PT_ERROR;
+    }
+
+    /* The argument array is reused for the next line: keep a copy. */
+    *type = pt_conf_arg(cf, 0);
 
     if (pt_conf_nargs(cf) == 1) {
         if (pt_str_caseeq_lit(type, "include")) {
@@ -750,18 +760,16 @@ core_keepalive(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
     t = pt_parse_time(&pt_conf_arg(cf, 1), false);
     if (t < 0) {
-        return pt_conf_error(cf, "invalid value \"%.*s\" in "
-                             "\"keepalive_timeout\" directive",
-                             PT_STR_ARG(pt_conf_arg(cf, 1)));
+        return pt_conf_error(cf, "\"keepalive_timeout\" directive invalid "
+                             "value");
     }
     clcf->keepalive_timeout = (pt_msec_t) t;
 
     if (pt_conf_nargs(cf) == 3) {
         t = pt_parse_time(&pt_conf_arg(cf, 2), true);
         if (t < 0) {
-            return pt_conf_error(cf, "invalid value \"%.*s\" in "
-                                 "\"keepalive_timeout\" directive",
-                                 PT_STR_ARG(pt_conf_arg(cf, 2)));
+            return pt_conf_error(cf, "\"keepalive_timeout\" directive "
+                                 "invalid value");
         }
         clcf->keepalive_header = (time_t) t;
     }

@@ -109,6 +109,11 @@ pt_http_send_header(pt_http_request_t *r)
         r->headers_out.status = r->err_status;
     }
 
+    /* Once a response starts, a write event must not rerun the phases. */
+    if (r->write_event_handler == pt_http_core_run_phases) {
+        r->write_event_handler = pt_http_request_empty_handler;
+    }
+
     return pt_http_next_header(r, NULL);
 }
 
@@ -224,9 +229,7 @@ filter_connection_headers(pt_http_request_t *r, u_char *p, u_char *last)
     }
 
     if (r->keepalive) {
-        if (r->http_version < PT_HTTP_VERSION_11) {
-            p = pt_snprintf(p, last, "Connection: keep-alive\r\n");
-        }
+        p = pt_snprintf(p, last, "Connection: keep-alive\r\n");
 
         if (clcf->keepalive_header) {
             p = pt_snprintf(p, last, "Keep-Alive: timeout=%lld\r\n",
@@ -248,10 +251,6 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
     u_char           *p, *last;
 
     r->header_sent = 1;
-
-    if (r->http_version < PT_HTTP_VERSION_10) {
-        return PT_OK;       /* HTTP/0.9 has no head (never parsed anyway) */
-    }
 
     if (r->method == PT_HTTP_HEAD
         || r->headers_out.status == PT_HTTP_NOT_MODIFIED

@@ -367,7 +367,7 @@ pt_http_set_virtual_server(pt_http_request_t *r, const pt_str_t *host)
 {
     pt_http_core_srv_conf_t  *cscf;
 
-    cscf = pt_http_find_virtual_server(r->http_connection->addr_conf, host);
+    cscf = pt_http_find_virtual_server(r->http_connection->addr_conf, host, r);
     r->srv_conf = cscf->ctx->srv_conf;
     r->loc_conf = cscf->ctx->loc_conf;
     pt_http_update_location_config(r);

@@ -11,7 +11,7 @@ pt_http_addr_conf_t *pt_http_find_addr_conf(pt_connection_t *c);
 
 /* The server for host (lower-case, validated) on an address. */
 pt_http_core_srv_conf_t *pt_http_find_virtual_server(pt_http_addr_conf_t *ac,
-    const pt_str_t *host);
+    const pt_str_t *host, pt_http_request_t *r);
 
 /* Records the header just parsed; PT_OK or a status to answer. */
 int pt_http_add_header_in(pt_http_request_t *r);

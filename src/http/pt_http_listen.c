@@ -398,7 +398,8 @@ pt_http_find_addr_conf(pt_connection_t *c)
 
 
 pt_http_core_srv_conf_t *
-pt_http_find_virtual_server(pt_http_addr_conf_t *ac, const pt_str_t *host)
+pt_http_find_virtual_server(pt_http_addr_conf_t *ac, const pt_str_t *host,
+    pt_http_request_t *r)
 {
     pt_http_virtual_names_t  *vn = ac->virtual_names;
     pt_http_core_srv_conf_t  *cscf;
@@ -419,7 +420,11 @@ pt_http_find_virtual_server(pt_http_addr_conf_t *ac, const pt_str_t *host)
     }
 
     for (size_t i = 0; i < vn->nregex; i++) {
-        if (pt_regex_exec(vn->regex[i].regex, host, NULL, 0) >= 0) {
+        int  rc = r ? pt_http_regex_exec(r, vn->regex[i].regex, host)
+                    : (pt_regex_exec(vn->regex[i].regex, host, NULL, 0) > 0
+                       ? PT_OK : PT_DECLINED);
+
+        if (rc == PT_OK) {
             return vn->regex[i].server;
         }
     }

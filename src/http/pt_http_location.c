@@ -91,25 +91,8 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
 static bool
 loc_regex_match(pt_http_request_t *r, loc_t *l)
 {
-    int  caps[2 * 10];
-    int  n = pt_regex_exec(l->regex, &r->uri, caps, 10);
-
-    if (n <= 0) {
-        return false;
-    }
-
-    /* $1..$9 refer to this match from here on. */
-    if (r->captures == NULL) {
-        r->captures = pt_palloc(r->pool, sizeof(caps));
-    }
-
-    if (r->captures) {
-        memcpy(r->captures, caps, (size_t) n * 2 * sizeof(int));
-        r->ncaptures = (unsigned) n * 2;
-        r->captures_subject = r->uri;
-    }
-
-    return true;
+    /* A match sets $1..$9 and named captures for what follows. */
+    return pt_http_regex_exec(r, l->regex, &r->uri) == PT_OK;
 }
 
 
@@ -201,6 +184,7 @@ pt_http_named_location(pt_http_request_t *r, const pt_str_t *name)
         pt_log_error(PT_LOG_ERR, r->connection->log, 0, "rewrite or internal "
                      "redirection cycle while redirect to named location "
                      "\"%.*s\"", PT_STR_ARG(*name));
+        r->count++;
         pt_http_finalize_request(r, PT_HTTP_INTERNAL_SERVER_ERROR);
         return PT_DONE;
     }
@@ -220,6 +204,7 @@ pt_http_named_location(pt_http_request_t *r, const pt_str_t *name)
 
     pt_log_error(PT_LOG_ERR, r->connection->log, 0, "could not find named "
                  "location \"%.*s\"", PT_STR_ARG(*name));
+    r->count++;
     pt_http_finalize_request(r, PT_HTTP_INTERNAL_SERVER_ERROR);
     return PT_DONE;
 }

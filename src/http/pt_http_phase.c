@@ -140,8 +140,10 @@ phase_post_rewrite(pt_http_request_t *r, const phase_entry_t *e)
 static bool
 phase_content(pt_http_request_t *r, const phase_entry_t *e)
 {
+    /* From here the response, not the phases, owns the write event. */
+    r->write_event_handler = pt_http_request_empty_handler;
+
     if (r->content_handler) {
-        r->write_event_handler = pt_http_request_empty_handler;
         pt_http_finalize_request(r, r->content_handler(r));
         return true;
     }
@@ -311,6 +313,8 @@ pt_http_internal_redirect(pt_http_request_t *r, const pt_str_t *uri,
         pt_log_error(PT_LOG_ERR, r->connection->log, 0, "rewrite or internal "
                      "redirection cycle while internally redirecting to "
                      "\"%.*s\"", PT_STR_ARG(*uri));
+        /* Callers finalize with PT_DONE after us, as for a redirect. */
+        r->count++;
         pt_http_finalize_request(r, PT_HTTP_INTERNAL_SERVER_ERROR);
         return PT_DONE;
     }

@@ -136,6 +136,7 @@ request_create(pt_connection_t *c)
 
     r->count = 1;
     r->method = PT_HTTP_UNKNOWN;
+    r->http_version = PT_HTTP_VERSION_10;   /* until the request line says */
     r->headers_in.content_length_n = -1;
     r->headers_in.keep_alive_n = -1;
     r->headers_out.content_length_n = -1;
@@ -375,6 +376,17 @@ static int
 request_line_done(pt_http_request_t *r)
 {
     pt_http_parse_t  *p = &r->parse;
+
+    /* Methods are upper case (nginx refuses "get" too): catch typos early. */
+    for (size_t i = p->method_start; i < p->method_end; i++) {
+        u_char  ch = r->header_in->pos[i];
+
+        if ((ch < 'A' || ch > 'Z') && ch != '_' && ch != '-') {
+            pt_log_error(PT_LOG_INFO, r->connection->log, 0, "client sent "
+                         "invalid method");
+            return PT_HTTP_BAD_REQUEST;
+        }
+    }
 
     r->request_line = request_slice(r, p->request_start, p->request_end);
     r->method_name = request_slice(r, p->method_start, p->method_end);

@@ -86,4 +86,18 @@ bool pt_http_complex_value_static(const pt_http_complex_value_t *cv);
 int pt_http_complex_value(pt_http_request_t *r,
     const pt_http_complex_value_t *cv, pt_str_t *out);
 
+/*
+ * Declares $name for each named group of re (server_name and location
+ * regexes); call after compiling.  PT_OK or PT_ERROR (reported).
+ */
+int pt_http_regex_add_vars(pt_conf_t *cf, const pt_regex_t *re);
+
+/*
+ * Matches s (which must live as long as r) against re; on a match sets
+ * r->captures for $1..$9 and the named groups' variables.  PT_OK on a
+ * match, PT_DECLINED on none, PT_ERROR on failure.
+ */
+int pt_http_regex_exec(pt_http_request_t *r, const pt_regex_t *re,
+    const pt_str_t *s);
+
 #endif /* PT_HTTP_VARIABLES_H */

@@ -49,6 +49,35 @@ pt_reload_init(int argc, char **argv, pt_log_t *log)
 }
 
 
+/* Logs a line of `portico -t` output at the level it was printed with. */
+static void
+reload_relay_line(pt_cycle_t *cycle, char *line)
+{
+    unsigned  level = PT_LOG_ERR;
+    char     *msg = line;
+
+    if (strncmp(msg, "portico: ", 9) == 0) {
+        msg += 9;
+    }
+
+    if (msg[0] == '[') {
+        char  *end = strchr(msg, ']');
+
+        if (end) {
+            pt_str_t  name = { (size_t) (end - msg - 1), (u_char *) msg + 1 };
+            int       l = pt_log_level_parse(&name);
+
+            if (l > 0) {
+                level = (unsigned) l;
+                msg = end + 1 + (end[1] == ' ');
+            }
+        }
+    }
+
+    pt_log_error(level, cycle->log, 0, "%s", msg);
+}
+
+
 /* Logs each line the test child printed, then returns its exit status. */
 static int
 reload_collect(pt_cycle_t *cycle, pid_t pid, int fd)
@@ -88,7 +117,7 @@ reload_collect(pt_cycle_t *cycle, pid_t pid, int fd)
 
     buf[len] = '\0';
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        pt_log_error(PT_LOG_EMERG, cycle->log, 0, "reload: %s", line);
+        reload_relay_line(cycle, line);
     }
 
     return status;

@@ -48,6 +48,7 @@ typedef struct {
     pt_str_t          boundary_header;   /* each part's head, up to "bytes " */
     pt_str_t          boundary_end;      /* the closing delimiter */
     unsigned          done:1;            /* last_buf sent */
+    unsigned          unsatisfied:1;     /* 416; offset holds the size */
 } range_ctx_t;
 
 
@@ -298,8 +299,9 @@ range_multipart_header(pt_http_request_t *r, const pt_http_filter_t *f,
 }
 
 
+/* Adds "Content-Range: bytes * /size" (no blank) for a 416. */
 static int
-range_not_satisfiable(pt_http_request_t *r)
+range_add_unsatisfied(pt_http_request_t *r, off_t size)
 {
     u_char          *p, *last;
     size_t           len;
@@ -312,8 +314,7 @@ range_not_satisfiable(pt_http_request_t *r)
         return PT_ERROR;
     }
 
-    last = pt_snprintf(p, p + len, "bytes */%lld",
-                       (long long) r->headers_out.content_length_n);
+    last = pt_snprintf(p, p + len, "bytes */%lld", (long long) size);
 
     h = range_add_header(r, "Content-Range", p, last - p);
     if (h == NULL) {
@@ -321,6 +322,36 @@ range_not_satisfiable(pt_http_request_t *r)
     }
 
     r->headers_out.content_range = h;
+
+    return PT_OK;
+}
+
+
+/*
+ * No range is satisfiable: returns 416 for the content handler to
+ * finalize with.  The error page is built by the special response
+ * handler, which starts from clean headers and passes the filters again;
+ * the ctx left here makes range_header_filter() add Content-Range to it.
+ */
+static int
+range_not_satisfiable(pt_http_request_t *r)
+{
+    range_ctx_t  *ctx;
+
+    ctx = pt_pcalloc(r->pool, sizeof(range_ctx_t));
+    if (ctx == NULL) {
+        return PT_ERROR;
+    }
+
+    ctx->unsatisfied = 1;
+    ctx->offset = r->headers_out.content_length_n;
+
+    pt_http_set_ctx(r, ctx, pt_http_range_filter_module);
+
+    if (range_add_unsatisfied(r, ctx->offset) != PT_OK) {
+        return PT_ERROR;
+    }
+
     r->headers_out.status = PT_HTTP_RANGE_NOT_SATISFIABLE;
 
     pt_http_clear_content_length(r);
@@ -341,6 +372,21 @@ range_header_filter(pt_http_request_t *r, const pt_http_filter_t *f)
     range_loc_conf_t  *rlcf;
 
     static u_char  bytes[] = "bytes";
+
+    ctx = pt_http_get_module_ctx(r, pt_http_range_filter_module);
+
+    if (ctx != NULL && ctx->unsatisfied
+        && r->headers_out.status == PT_HTTP_RANGE_NOT_SATISFIABLE)
+    {
+        /* the 416 error page: its headers were rebuilt from scratch */
+        if (r->headers_out.content_range == NULL
+            && range_add_unsatisfied(r, ctx->offset) != PT_OK)
+        {
+            return PT_ERROR;
+        }
+
+        return pt_http_next_header(r, f);
+    }
 
     if (r->http_version < PT_HTTP_VERSION_10
         || r->headers_out.status != PT_HTTP_OK
@@ -653,7 +699,7 @@ range_body_filter(pt_http_request_t *r, const pt_http_filter_t *f,
 
     ctx = pt_http_get_module_ctx(r, pt_http_range_filter_module);
 
-    if (ctx == NULL || in == NULL) {
+    if (ctx == NULL || in == NULL || ctx->unsatisfied) {
         return pt_http_next_body(r, f, in);
     }
 
