@@ -14,7 +14,7 @@ use IO::Socket::INET;
 use Socket qw/SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton/;
 use Time::HiRes qw/time sleep/;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(9);
+my $t = Test::Portico->new->has(qw/http/)->plan(9);
 
 $t->write_conf(<<'EOF');
 events { }
@@ -30,8 +30,6 @@ http {
         root %%TESTDIR%%/html;
 
         location /nokeep/ { keepalive_timeout 0; }
-        # the body is read (buffered) before the backend is contacted
-        location /body { proxy_pass http://127.0.0.1:%%PORT_8099%%; }
     }
 }
 EOF
@@ -68,16 +66,18 @@ my $got = length(http_body($r) // '');
 ok($got > 0 && $got < $size, 'send_timeout: transfer cut')
     or diag("received $got of $size");
 
-# client_body_timeout: a body that stops arriving.
+# client_body_timeout: a body that stops arriving.  The static file answers
+# 405 at once; the rest of the body is then discarded, and its wait is bounded.
 $t0 = time;
-$r = http("POST /body HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc",
-    timeout => 4);
+$r = http("POST /a.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc",
+    timeout => 8);
 $el = time - $t0;
-ok($el > 0.7 && $el < 3, 'client_body_timeout ends the request')
+# (nginx bounds this wait by lingering_timeout, 5s, instead)
+ok($el > 0.7 && $el < ($t->is_nginx ? 7 : 3),
+    'client_body_timeout ends the discarding wait')
     or diag("after $el s");
-like($r, qr{^(|HTTP/1\.1 408 .*)$}s, 'client_body_timeout: nothing or 408');
-portico_only(1, 'nginx closes without a response', sub {
-    like($r, qr{^HTTP/1\.1 408 }, 'client_body_timeout: 408');
-});
+like($r, qr{^HTTP/1\.1 405 }, 'the answer came before the body ended');
+like($r, qr{^Connection: keep-alive\r$}m,
+    'the connection would have been kept had the body arrived');
 
 like(http_get('/a.html'), qr{^HTTP/1\.1 200 }, 'still serving');

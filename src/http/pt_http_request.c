@@ -149,6 +149,7 @@ request_create(pt_connection_t *c)
     hc->request = r;
     ((pt_http_log_ctx_t *) c->log->data)->request = r;
     c->requests++;
+    c->sent = 0;        /* $bytes_sent counts this response only */
 
     return r;
 }
