@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use Socket qw/SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton/;
 use Time::HiRes qw/time sleep/;
 
-my $t = Test::Portico->new->has(qw/http/)->plan(27);
+my $t = Test::Portico->new->has(qw/http/)->plan(29);
 my $dir = $t->testdir;
 
 # nginx logs a crashed worker at [alert]; that one line is expected here.
@@ -89,6 +89,17 @@ ok(wait_until(sub {
 like(http_get('/a.html'), qr{^HTTP/1\.1 200 }, 'served after the crash');
 ok(wait_until(sub { $t->error_log =~ /worker process $victim exited on signal 9/ }),
     'error log names the killed worker');
+
+# A worker that exits unasked (here: TERM sent to it alone) is replaced too:
+# only a worker's own "cannot start" (exit code 2) stops the respawning.
+@workers = $t->worker_pids;
+$victim = $workers[1];
+kill 'TERM', $victim;
+ok(wait_until(sub {
+    my @now = $t->worker_pids;
+    @now == 2 && !grep { $_ == $victim } @now;
+}, 5), 'worker stopped by TERM replaced');
+like(http_get('/a.html'), qr{^HTTP/1\.1 200 }, 'served after the lost worker');
 
 # A slow client: a small receive buffer keeps most of the file in the server.
 sub slow_download {

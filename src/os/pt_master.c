@@ -40,14 +40,31 @@ master_log_exit(pt_cycle_t *cycle, pid_t pid, int status)
                      "worker process %d exited on signal %d%s", (int) pid,
                      WTERMSIG(status),
                      WCOREDUMP(status) ? " (core dumped)" : "");
-    } else if (WEXITSTATUS(status) != 0) {
+    } else if (WEXITSTATUS(status) == 2) {
         pt_log_error(PT_LOG_ALERT, cycle->log, 0,
                      "worker process %d exited with fatal code %d and "
                      "cannot be respawned", (int) pid, WEXITSTATUS(status));
+    } else if (WEXITSTATUS(status) != 0) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, 0,
+                     "worker process %d exited with code %d", (int) pid,
+                     WEXITSTATUS(status));
     } else {
         pt_log_error(PT_LOG_NOTICE, cycle->log, 0,
                      "worker process %d exited with code 0", (int) pid);
     }
+}
+
+
+static size_t
+master_alive(void)
+{
+    size_t  alive = 0;
+
+    for (size_t i = 0; i < pt_nprocesses; i++) {
+        alive += pt_processes[i].pid != -1;
+    }
+
+    return alive;
 }
 
 
@@ -68,10 +85,13 @@ master_reap(pt_cycle_t *cycle, unsigned *respawn, size_t *nrespawn)
 
             master_log_exit(cycle, pid, status);
 
-            /* Exit code 2 means the worker could not start: do not loop. */
-            bool  crashed = WIFSIGNALED(status);
+            /*
+             * A worker that goes away unasked is replaced, unless it said
+             * (exit code 2) that it cannot start at all: that would loop.
+             */
+            bool  fatal = WIFEXITED(status) && WEXITSTATUS(status) == 2;
 
-            if (crashed && !p->exiting && *nrespawn < PT_MAX_PROCESSES) {
+            if (!fatal && !p->exiting && *nrespawn < PT_MAX_PROCESSES) {
                 respawn[(*nrespawn)++] = p->number;
             }
 
@@ -80,13 +100,7 @@ master_reap(pt_cycle_t *cycle, unsigned *respawn, size_t *nrespawn)
         }
     }
 
-    size_t  alive = 0;
-
-    for (size_t i = 0; i < pt_nprocesses; i++) {
-        alive += pt_processes[i].pid != -1;
-    }
-
-    return alive;
+    return master_alive();
 }
 
 
@@ -227,6 +241,11 @@ pt_master_process_cycle(pt_cycle_t *cycle)
         if (pt_sig_reconfigure) {
             pt_sig_reconfigure = 0;
             pt_master_reload(cycle);
+        }
+
+        /* Nothing left to wait for (workers may all be gone already). */
+        if ((terminating || quitting) && master_alive() == 0) {
+            master_exit(cycle);
         }
     }
 }
