@@ -22,12 +22,16 @@ pt_process_run(pt_cycle_t *cycle)
         return 1;
     }
 
-    /* A re-executed image is already the daemon (same PID). */
-    if (ccf->daemon && !pt_inherited && pt_daemon(cycle->log) != PT_OK) {
+    /*
+     * Bind before detaching, as nginx does: a port in use must fail the
+     * command the administrator typed, not a background child.
+     */
+    if (pt_cycle_open_listeners(cycle) != PT_OK) {
         return 1;
     }
 
-    if (pt_cycle_open_listeners(cycle) != PT_OK) {
+    /* A re-executed image is already the daemon (same PID). */
+    if (ccf->daemon && !pt_inherited && pt_daemon(cycle->log) != PT_OK) {
         return 1;
     }
 
