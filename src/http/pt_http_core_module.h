@@ -45,7 +45,12 @@ typedef struct {
     pt_hash_t                 headers_in_hash;
 
     pt_array_t                filters;      /* pt_http_filter_t, chain order */
-    size_t                    server_names_hash_max_size;
+
+    /* nginx's hash tuning: accepted and checked, our hashes size themselves */
+    int                       server_names_hash_max_size;
+    int                       server_names_hash_bucket_size;
+    int                       variables_hash_max_size;
+    int                       variables_hash_bucket_size;
 } pt_http_core_main_conf_t;
 
 typedef struct {
@@ -114,6 +119,8 @@ struct pt_http_core_loc_conf_s {
     pt_hash_t                *types;
     pt_array_t               *types_keys;    /* pt_hash_key_t, while parsing */
     pt_str_t                  default_type;
+    int                       types_hash_max_size;     /* accepted, unused */
+    int                       types_hash_bucket_size;  /* accepted, unused */
 
     size_t                    client_max_body_size;
     size_t                    client_body_buffer_size;
