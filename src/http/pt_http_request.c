@@ -268,7 +268,7 @@ request_grow_buffer(pt_http_request_t *r, bool request_line)
         || r->nlarge_buffers >= cscf->large_buffers_num)
     {
         return request_line ? PT_HTTP_REQUEST_URI_TOO_LARGE
-                            : PT_HTTP_REQUEST_HEADER_TOO_LARGE;
+                            : PT_HTTP_HEADER_FIELDS_TOO_LARGE;
     }
 
     b = pt_create_temp_buf(r->pool, cscf->large_buffers_size);
