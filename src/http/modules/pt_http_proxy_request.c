@@ -74,11 +74,16 @@ proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
         return PT_OK;
     }
 
-    /* With one, the matched location prefix is replaced by it. */
-    size_t  skip = plcf->location.len <= r->uri.len ? plcf->location.len : 0;
-    size_t  len = plcf->uri.len + (r->uri.len - skip)
-                  + (r->args.len ? r->args.len + 1 : 0);
-    u_char *p = pt_pnalloc(r->pool, len);
+    /*
+     * With one, the matched location prefix is replaced by it; the rest of
+     * the (decoded, normalised) URI is escaped again, as nginx does.
+     */
+    size_t         skip = plcf->location.len <= r->uri.len ? plcf->location.len : 0;
+    const u_char  *tail = r->uri.data + skip;
+    size_t         tlen = r->uri.len - skip;
+    size_t         elen = pt_escape_len(tail, tlen, PT_ESCAPE_URI);
+    size_t         len = plcf->uri.len + elen + (r->args.len ? r->args.len + 1 : 0);
+    u_char        *p = pt_pnalloc(r->pool, len);
 
     if (p == NULL) {
         return PT_ERROR;
@@ -86,7 +91,8 @@ proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
 
     uri->data = p;
     p = pt_cpymem(p, plcf->uri.data, plcf->uri.len);
-    p = pt_cpymem(p, r->uri.data + skip, r->uri.len - skip);
+    p = elen == tlen ? pt_cpymem(p, tail, tlen)
+                     : pt_escape(p, tail, tlen, PT_ESCAPE_URI);
 
     if (r->args.len) {
         *p++ = '?';
