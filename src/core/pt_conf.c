@@ -157,7 +157,10 @@ conf_read_quoted(pt_conf_t *cf, u_char quote)
 
             if (f->pos < f->size) {
                 ch = f->buf[f->pos];
-                if (!conf_is_space(ch) && ch != ';' && ch != '{' && ch != '}') {
+                /* nginx: `if ($a ~ "re")` lets ")" follow a quote */
+                if (!conf_is_space(ch) && ch != ';' && ch != '{' && ch != '}'
+                    && ch != ')')
+                {
                     return pt_conf_error(cf, "unexpected \"%c\"", ch);
                 }
             }

@@ -83,6 +83,8 @@ static int var_cookie(pt_http_request_t *r, pt_http_variable_value_t *v,
     uintptr_t data);
 static int var_arg(pt_http_request_t *r, pt_http_variable_value_t *v,
     uintptr_t data);
+static void var_set_request_str(pt_http_request_t *r,
+    pt_http_variable_value_t *v, uintptr_t data);
 
 
 #define VAR_NOCACHE  PT_HTTP_VAR_NOCACHEABLE
@@ -519,6 +521,19 @@ var_request_str(pt_http_request_t *r, pt_http_variable_value_t *v,
     }
 
     return var_set(v, s->data, s->len);
+}
+
+
+/* `set $args ...`: the request's own string changes. */
+static void
+var_set_request_str(pt_http_request_t *r, pt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    pt_str_t  *s;
+
+    s = (pt_str_t *) ((u_char *) r + data);
+    s->len = v->len;
+    s->data = v->data;
 }
 
 
@@ -1286,6 +1301,11 @@ pt_http_variables_add_core_vars(pt_conf_t *cf)
         }
 
         v->get = core_vars[i].get;
+
+        /* the changeable core variables are request strings ($args) */
+        if (core_vars[i].flags & PT_HTTP_VAR_CHANGEABLE) {
+            v->set = var_set_request_str;
+        }
         v->data = core_vars[i].data;
     }
 
