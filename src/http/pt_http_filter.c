@@ -266,6 +266,12 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
         r->keepalive = 0;
     }
 
+    pt_table_elt_t  *loc = r->headers_out.location;
+
+    if (loc && loc->hash && pt_http_absolute_location(r, &loc->value) != PT_OK) {
+        return PT_ERROR;
+    }
+
     b = pt_create_temp_buf(r->pool, filter_header_len(r));
     if (b == NULL) {
         return PT_ERROR;

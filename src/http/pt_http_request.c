@@ -48,6 +48,11 @@ request_log_handler(pt_log_t *log, u_char *buf, size_t len)
                         PT_STR_ARG(r->request_line));
     }
 
+    if (r->upstream_log.len) {
+        p = pt_snprintf(p, last, ", upstream: \"%.*s\"",
+                        PT_STR_ARG(r->upstream_log));
+    }
+
     if (r->headers_in.host) {
         p = pt_snprintf(p, last, ", host: \"%.*s\"",
                         PT_STR_ARG(r->headers_in.host->value));

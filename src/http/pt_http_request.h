@@ -207,6 +207,7 @@ struct pt_http_request_s {
     unsigned                      nlarge_buffers;
     unsigned                      err_status;
     pt_str_t                      root_path;      /* last mapped root */
+    pt_str_t                      upstream_log;   /* ", upstream: ..." */
     off_t                         request_length;
     off_t                         header_size;    /* bytes of response head */
     pt_msec_t                     start_msec;
@@ -300,6 +301,13 @@ int pt_http_set_content_type(pt_http_request_t *r);
 
 /* Sets r->exten from r->uri. */
 void pt_http_set_exten(pt_http_request_t *r);
+
+/*
+ * Makes a Location value that starts with '/' absolute (scheme://host[:port])
+ * when absolute_redirect is on; other values are left alone.  PT_OK or
+ * PT_ERROR.
+ */
+int pt_http_absolute_location(pt_http_request_t *r, pt_str_t *location);
 
 /* Sends `Location: url` with status (301/302/...), absolute as configured. */
 int pt_http_send_redirect(pt_http_request_t *r, int status,

@@ -269,53 +269,65 @@ special_host(pt_http_request_t *r, pt_str_t *host)
 
 
 int
-pt_http_send_redirect(pt_http_request_t *r, int status, const pt_str_t *location)
+pt_http_absolute_location(pt_http_request_t *r, pt_str_t *location)
 {
     pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
                                                          pt_http_core_module);
-    pt_str_t                  value = *location, key = pt_string("Location");
-    pt_table_elt_t           *h;
+    pt_str_t                  host;
+    in_port_t                 port = 0;
+    bool                      ssl = r->connection->ssl != NULL;
 
-    if (clcf->absolute_redirect && location->len && location->data[0] == '/') {
-        pt_str_t   host;
-        in_port_t  port = 0;
-        bool       ssl = r->connection->ssl != NULL;
-
-        special_host(r, &host);
-
-        if (clcf->port_in_redirect) {
-            struct sockaddr_storage  ss;
-            socklen_t                len = sizeof(ss);
-
-            if (getsockname(r->connection->fd, (struct sockaddr *) &ss, &len) == 0) {
-                port = pt_sock_port((struct sockaddr *) &ss);
-            }
-            if (port == (ssl ? 443 : 80)) {
-                port = 0;
-            }
-        }
-
-        size_t  size = location->len + host.len + 32;
-
-        value.data = pt_pnalloc(r->pool, size);
-        if (value.data == NULL) {
-            return PT_ERROR;
-        }
-
-        u_char  *p = pt_snprintf(value.data, value.data + size, "%s://%.*s",
-                                 ssl ? "https" : "http", PT_STR_ARG(host));
-
-        if (port) {
-            p = pt_snprintf(p, value.data + size, ":%u", (unsigned) port);
-        }
-
-        p = pt_cpymem(p, location->data, location->len);
-        value.len = (size_t) (p - value.data);
+    if (!clcf->absolute_redirect || location->len == 0
+        || location->data[0] != '/')
+    {
+        return PT_OK;
     }
 
+    special_host(r, &host);
+
+    if (clcf->port_in_redirect) {
+        struct sockaddr_storage  ss;
+        socklen_t                len = sizeof(ss);
+
+        if (getsockname(r->connection->fd, (struct sockaddr *) &ss, &len) == 0) {
+            port = pt_sock_port((struct sockaddr *) &ss);
+        }
+        if (port == (ssl ? 443 : 80)) {
+            port = 0;
+        }
+    }
+
+    size_t   size = location->len + host.len + 32;
+    u_char  *data = pt_pnalloc(r->pool, size), *p;
+
+    if (data == NULL) {
+        return PT_ERROR;
+    }
+
+    p = pt_snprintf(data, data + size, "%s://%.*s", ssl ? "https" : "http",
+                    PT_STR_ARG(host));
+
+    if (port) {
+        p = pt_snprintf(p, data + size, ":%u", (unsigned) port);
+    }
+
+    p = pt_cpymem(p, location->data, location->len);
+    location->data = data;
+    location->len = (size_t) (p - data);
+    return PT_OK;
+}
+
+
+int
+pt_http_send_redirect(pt_http_request_t *r, int status, const pt_str_t *location)
+{
+    pt_str_t         key = pt_string("Location");
+    pt_table_elt_t  *h;
+
+    /* The header writer makes a "/path" absolute (absolute_redirect). */
     pt_http_clear_header_out(r, &r->headers_out.location);
 
-    h = pt_http_add_header_out(r, &key, &value);
+    h = pt_http_add_header_out(r, &key, location);
     if (h == NULL) {
         return PT_ERROR;
     }

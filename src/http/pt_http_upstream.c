@@ -447,7 +447,8 @@ upstream_peer_usable(pt_http_upstream_peer_t *p)
 
 
 static pt_http_upstream_peer_t *
-upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base)
+upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
+    bool single)
 {
     pt_http_upstream_peer_t  *best = NULL;
     int                       total = 0;
@@ -456,7 +457,13 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base)
     for (size_t i = 0; i < set->npeers; i++) {
         pt_http_upstream_peer_t  *p = &set->peers[i];
 
-        if ((*tried >> (base + i)) & 1 || !upstream_peer_usable(p)) {
+        /*
+         * A lone server is never considered unavailable (nginx): there is
+         * nowhere else to go, so it is tried as soon as it may be back.
+         */
+        if ((*tried >> (base + i)) & 1
+            || (!upstream_peer_usable(p) && !(single && !p->down)))
+        {
             continue;
         }
 
@@ -486,10 +493,12 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base)
 pt_http_upstream_peer_t *
 pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us, uint64_t *tried)
 {
-    pt_http_upstream_peer_t  *p = upstream_rr(&us->primary, tried, 0);
+    bool                      single = us->primary.npeers == 1
+                                       && us->backup.npeers == 0;
+    pt_http_upstream_peer_t  *p = upstream_rr(&us->primary, tried, 0, single);
 
     if (p == NULL) {
-        p = upstream_rr(&us->backup, tried, us->primary.npeers);
+        p = upstream_rr(&us->backup, tried, us->primary.npeers, false);
     }
 
     if (p) {

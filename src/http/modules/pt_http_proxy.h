@@ -73,6 +73,7 @@ typedef struct {
     pt_array_t                    states;       /* pt_http_upstream_state_t */
     pt_str_t                      host;         /* $proxy_host of this try */
 
+    pt_str_t                      uri;          /* as sent to the backend */
     pt_chain_t                   *request;      /* head + body, to send */
     pt_buf_t                     *head;         /* the request head */
     pt_chain_t                   *out;          /* what is left to send */

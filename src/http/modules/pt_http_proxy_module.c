@@ -502,7 +502,11 @@ proxy_redirect(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
     pair[0] = pt_conf_arg(cf, 1);
     pair[1] = pt_conf_arg(cf, 2);
-    plcf->redirect = 2;
+
+    /* "proxy_redirect default;" may be listed with pairs: keep it on. */
+    if (plcf->redirect != 1) {
+        plcf->redirect = 2;
+    }
     return PT_OK;
 }
 
@@ -721,10 +725,16 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
                           && kind != PROXY_NEXT_HTTP_403);
 
     if (proxy_may_retry(ctx, kind)) {
-        proxy_connect(ctx);
-        return;
+        pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
+                                                                   &ctx->tried);
+
+        if (peer) {
+            proxy_connect_to(ctx, peer);
+            return;
+        }
     }
 
+    /* Out of peers: the client learns what went wrong last (502/504). */
     pt_http_proxy_finish(ctx, ctx->header_sent ? PT_ERROR : status);
     (void) r;
 }
@@ -802,6 +812,26 @@ proxy_attach(proxy_ctx_t *ctx)
 }
 
 
+/* The ", upstream: "http://addr/uri"" part of error log lines. */
+static void
+proxy_set_log_upstream(proxy_ctx_t *ctx)
+{
+    pt_http_request_t  *r = ctx->r;
+    size_t              len = 7 + ctx->peer->name.len + ctx->uri.len;
+    u_char             *p = pt_pnalloc(r->pool, len);
+
+    if (p == NULL) {
+        return;
+    }
+
+    r->upstream_log.data = p;
+    p = pt_cpymem(p, "http://", 7);
+    p = pt_cpymem(p, ctx->peer->name.data, ctx->peer->name.len);
+    p = pt_cpymem(p, ctx->uri.data, ctx->uri.len);
+    r->upstream_log.len = (size_t) (p - r->upstream_log.data);
+}
+
+
 void
 proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
 {
@@ -819,6 +849,7 @@ proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
     ctx->peer = peer;
     ctx->tries++;
     ctx->try_started = pt_current_msec;
+    proxy_set_log_upstream(ctx);
 
     ctx->pc = pt_http_upstream_cached(ctx->us, peer);
     if (ctx->pc) {
@@ -840,9 +871,7 @@ proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
     if (connect(ctx->pc->fd, (struct sockaddr *) &peer->sockaddr,
                 peer->socklen) == -1 && errno != EINPROGRESS)
     {
-        pt_log_error(PT_LOG_ERR, r->connection->log, errno, "connect() failed "
-                     "while connecting to upstream, upstream: \"%.*s\"",
-                     PT_STR_ARG(peer->name));
+        pt_log_error(PT_LOG_ERR, r->connection->log, errno, "connect() failed");
         proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
         return;
     }
@@ -859,9 +888,9 @@ proxy_connect(proxy_ctx_t *ctx)
                                                                &ctx->tried);
 
     if (peer == NULL) {
+        ctx->r->connection->log->action = "connecting to upstream";
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "no live "
-                     "upstreams while connecting to upstream \"%.*s\"",
-                     PT_STR_ARG(ctx->us->name));
+                     "upstreams");
         pt_http_proxy_finish(ctx, PT_HTTP_BAD_GATEWAY);
         return;
     }
@@ -883,9 +912,9 @@ proxy_connected(proxy_ctx_t *ctx)
     }
 
     if (err) {
+        ctx->r->connection->log->action = "connecting to upstream";
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, err, "connect() "
-                     "failed while connecting to upstream, upstream: "
-                     "\"%.*s\"", PT_STR_ARG(ctx->peer->name));
+                     "failed");
         return PT_ERROR;
     }
 
@@ -901,10 +930,7 @@ proxy_write_handler(pt_event_t *ev)
 
     if (ev->timedout) {
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT,
-                     "upstream timed out while %s upstream, upstream: "
-                     "\"%.*s\"", ctx->out == ctx->request && !ctx->reused
-                     ? "connecting to" : "sending request to",
-                     PT_STR_ARG(ctx->peer->name));
+                     "upstream timed out");
         proxy_next(ctx, PROXY_NEXT_TIMEOUT, PT_HTTP_GATEWAY_TIME_OUT);
         return;
     }
@@ -933,9 +959,8 @@ proxy_write_handler(pt_event_t *ev)
 
     if (ctx->out == PT_CHAIN_ERROR) {
         ctx->out = ctx->request;
-        pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                     "prematurely closed connection while sending request, "
-                     "upstream: \"%.*s\"", PT_STR_ARG(ctx->peer->name));
+        pt_log_error(PT_LOG_ERR, ctx->r->connection->log, errno, "upstream "
+                     "prematurely closed connection");
         proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
         return;
     }
@@ -1015,8 +1040,7 @@ proxy_head_done(proxy_ctx_t *ctx)
     rc = pt_http_proxy_process_header(ctx);
     if (rc == PT_DECLINED) {
         pt_log_error(PT_LOG_ERR, r->connection->log, 0, "upstream sent invalid "
-                     "header while reading response header from upstream, "
-                     "upstream: \"%.*s\"", PT_STR_ARG(ctx->peer->name));
+                     "header");
         proxy_next(ctx, PROXY_NEXT_INVALID_HEADER, PT_HTTP_BAD_GATEWAY);
         return;
     }
@@ -1058,9 +1082,18 @@ proxy_read_handler(pt_event_t *ev)
 
     if (ev->timedout) {
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT, "upstream "
-                     "timed out while reading response header from upstream, "
-                     "upstream: \"%.*s\"", PT_STR_ARG(ctx->peer->name));
+                     "timed out");
         proxy_next(ctx, PROXY_NEXT_TIMEOUT, PT_HTTP_GATEWAY_TIME_OUT);
+        return;
+    }
+
+    if (ctx->out) {
+        /* Still connecting or sending: a refused connect lands here too. */
+        if (proxy_state(ctx)->connect_time == (pt_msec_t) -1
+            && proxy_connected(ctx) != PT_OK)
+        {
+            proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
+        }
         return;
     }
 
@@ -1069,9 +1102,7 @@ proxy_read_handler(pt_event_t *ev)
     for ( ;; ) {
         if (b->last == b->end) {
             pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream sent "
-                         "too big header while reading response header from "
-                         "upstream, upstream: \"%.*s\"",
-                         PT_STR_ARG(ctx->peer->name));
+                         "too big header");
             proxy_next(ctx, PROXY_NEXT_INVALID_HEADER, PT_HTTP_BAD_GATEWAY);
             return;
         }
@@ -1083,10 +1114,9 @@ proxy_read_handler(pt_event_t *ev)
         }
 
         if (n <= 0) {
-            pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                         "prematurely closed connection while reading response "
-                         "header from upstream, upstream: \"%.*s\"",
-                         PT_STR_ARG(ctx->peer->name));
+            pt_log_error(PT_LOG_ERR, ctx->r->connection->log,
+                         n < 0 ? errno : 0, "upstream prematurely closed "
+                         "connection");
             proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
             return;
         }
@@ -1103,9 +1133,7 @@ proxy_read_handler(pt_event_t *ev)
 
         if (rc == PT_ERROR) {
             pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                         "sent invalid header while reading response header "
-                         "from upstream, upstream: \"%.*s\"",
-                         PT_STR_ARG(ctx->peer->name));
+                         "sent invalid header");
             proxy_next(ctx, PROXY_NEXT_INVALID_HEADER, PT_HTTP_BAD_GATEWAY);
             return;
         }

@@ -222,8 +222,7 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
 
     if (rev->timedout) {
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT, "upstream "
-                     "timed out while reading upstream, upstream: \"%.*s\"",
-                     PT_STR_ARG(ctx->peer->name));
+                     "timed out");
         pt_http_proxy_finish(ctx, PT_ERROR);
         return;
     }
@@ -248,9 +247,7 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
             ctx->eof = 1;
         } else if (n <= 0) {
             pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                         "prematurely closed connection while reading "
-                         "upstream, upstream: \"%.*s\"",
-                         PT_STR_ARG(ctx->peer->name));
+                         "prematurely closed connection");
             pt_http_proxy_finish(ctx, PT_ERROR);
             return;
         } else {
@@ -260,9 +257,7 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
 
             if (relay_frame(ctx, b, from) != PT_OK) {
                 pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                             "sent invalid chunked response while reading "
-                             "upstream, upstream: \"%.*s\"",
-                             PT_STR_ARG(ctx->peer->name));
+                             "sent invalid chunked response");
                 pt_http_proxy_finish(ctx, PT_ERROR);
                 return;
             }

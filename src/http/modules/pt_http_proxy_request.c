@@ -224,6 +224,7 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
         return PT_ERROR;
     }
 
+    ctx->uri = uri;
     b = pt_create_temp_buf(r->pool, proxy_head_len(ctx, &uri, &set));
     if (b == NULL) {
         return PT_ERROR;
@@ -291,70 +292,91 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
 
 /* The response head. */
 
+/* Replaces from with to at the start of s (Location, or Refresh's url=). */
 static int
-proxy_rewrite_location(proxy_ctx_t *ctx, pt_table_elt_t *h)
+proxy_replace_prefix(pt_http_request_t *r, pt_str_t *s, const pt_str_t *from,
+    const pt_str_t *to, size_t at)
 {
-    pt_http_request_t  *r = ctx->r;
-    proxy_loc_conf_t   *plcf = ctx->plcf;
-    pt_str_t            from, to;
-    u_char              buf[1024];
-
-    if (plcf->redirect == 0) {
-        return PT_OK;
-    }
-
-    if (plcf->redirect == 2) {
-        pt_str_t  *pairs = plcf->redirects->elts;
-
-        for (size_t i = 0; i + 1 < plcf->redirects->nelts; i += 2) {
-            if (pt_str_caseeq_lit(&pairs[i], "default")) {
-                continue;
-            }
-            from = pairs[i];
-            to = pairs[i + 1];
-            goto replace;
-        }
-        return PT_OK;
-    }
-
-    /* default: "http://host:port/uri" of proxy_pass -> the location. */
-    from.data = buf;
-    from.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "http://%.*s%s%.*s",
-                                     PT_STR_ARG(plcf->host),
-                                     plcf->port.len ? ":" : "",
-                                     PT_STR_ARG(plcf->port))
-                         - buf);
-
-    if (plcf->has_uri) {
-        size_t  n = pt_min(plcf->uri.len, sizeof(buf) - from.len);
-
-        memcpy(buf + from.len, plcf->uri.data, n);
-        from.len += n;
-        to = plcf->location;
-    } else {
-        pt_str_set(&to, "/");
-        buf[from.len++] = '/';
-    }
-
-replace:
-    if (h->value.len < from.len
-        || pt_strncasecmp(h->value.data, from.data, from.len) != 0)
+    if (s->len - at < from->len
+        || pt_strncasecmp(s->data + at, from->data, from->len) != 0)
     {
-        return PT_OK;
+        return PT_DECLINED;
     }
 
-    size_t  len = to.len + h->value.len - from.len;
+    size_t  len = s->len - from->len + to->len;
     u_char *p = pt_pnalloc(r->pool, len);
 
     if (p == NULL) {
         return PT_ERROR;
     }
 
-    memcpy(p, to.data, to.len);
-    memcpy(p + to.len, h->value.data + from.len, h->value.len - from.len);
-    h->value.data = p;
-    h->value.len = len;
+    memcpy(p, s->data, at);
+    memcpy(p + at, to->data, to->len);
+    memcpy(p + at + to->len, s->data + at + from->len,
+           s->len - at - from->len);
+    s->data = p;
+    s->len = len;
     return PT_OK;
+}
+
+
+static int
+proxy_rewrite_location(proxy_ctx_t *ctx, pt_table_elt_t *h, bool refresh)
+{
+    pt_http_request_t  *r = ctx->r;
+    proxy_loc_conf_t   *plcf = ctx->plcf;
+    size_t              at = 0;
+    int                 rc = PT_DECLINED;
+
+    if (plcf->redirect == 0) {
+        return PT_OK;
+    }
+
+    if (refresh) {
+        u_char  *url = pt_strnstr(h->value.data, h->value.data + h->value.len,
+                                  "url=");
+
+        if (url == NULL) {
+            return PT_OK;
+        }
+        at = (size_t) (url - h->value.data) + 4;
+    }
+
+    if (plcf->redirects) {
+        pt_str_t  *pairs = plcf->redirects->elts;
+
+        for (size_t i = 0; i + 1 < plcf->redirects->nelts && rc == PT_DECLINED;
+             i += 2)
+        {
+            rc = proxy_replace_prefix(r, &h->value, &pairs[i], &pairs[i + 1], at);
+        }
+    }
+
+    if (rc != PT_DECLINED || plcf->redirect != 1) {
+        return rc == PT_ERROR ? PT_ERROR : PT_OK;
+    }
+
+    /* default: the proxy_pass URL becomes the location ($proxy_host has
+       the port when it is not 80). */
+    u_char    buf[1024];
+    pt_str_t  from = { 0, buf }, to;
+
+    from.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "http://%.*s%.*s",
+                                     PT_STR_ARG(plcf->host),
+                                     PT_STR_ARG(plcf->uri))
+                         - buf);
+
+    if (plcf->has_uri) {
+        to = plcf->location;
+    } else {
+        pt_str_set(&to, "/");
+        if (from.len < sizeof(buf)) {
+            buf[from.len++] = '/';
+        }
+    }
+
+    rc = proxy_replace_prefix(r, &h->value, &from, &to, at);
+    return rc == PT_ERROR ? PT_ERROR : PT_OK;
 }
 
 
@@ -401,7 +423,7 @@ proxy_special_header(proxy_ctx_t *ctx, pt_table_elt_t *h, const pt_str_t *lc)
     }
 
     if (pt_str_caseeq_lit(lc, "location") || pt_str_caseeq_lit(lc, "refresh")) {
-        if (proxy_rewrite_location(ctx, h) != PT_OK) {
+        if (proxy_rewrite_location(ctx, h, lc->data[0] == 'r') != PT_OK) {
             return PT_ERROR;
         }
         if (lc->data[0] == 'l') {
@@ -447,6 +469,8 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
         return rc == PT_DONE ? PT_OK : rc;
     }
 
+    value = h->value;      /* Location and Refresh may have been rewritten */
+
     if (proxy_name_in(&lc, proxy_hop_by_hop)
         || proxy_name_in_array(&lc, plcf->hide_headers)
         || (proxy_name_in(&lc, proxy_hidden_default)
@@ -461,7 +485,12 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
         return PT_ERROR;
     }
 
-    if (lc.len == 4 && memcmp(lc.data, "etag", 4) == 0) {
+    /* Passed with proxy_pass_header: they replace our own. */
+    if (lc.len == 6 && memcmp(lc.data, "server", 6) == 0) {
+        r->headers_out.server = added;
+    } else if (lc.len == 4 && memcmp(lc.data, "date", 4) == 0) {
+        r->headers_out.date = added;
+    } else if (lc.len == 4 && memcmp(lc.data, "etag", 4) == 0) {
         r->headers_out.etag = added;
     } else if (lc.len == 8 && memcmp(lc.data, "location", 8) == 0) {
         r->headers_out.location = added;
