@@ -80,6 +80,43 @@ pt_shm_zone_add(pt_conf_t *cf, const pt_str_t *name, size_t size,
 
 
 int
+pt_shm_zone_parse_arg(pt_conf_t *cf, const pt_str_t *arg, size_t prefix,
+    pt_str_t *name, size_t *size)
+{
+    u_char  *colon = memchr(arg->data + prefix, ':', arg->len - prefix);
+
+    if (colon == NULL || colon == arg->data + prefix) {
+        return pt_conf_error(cf, "invalid zone size \"%.*s\"",
+                             PT_STR_ARG(*arg));
+    }
+
+    pt_str_t  s = { (size_t) (arg->data + arg->len - colon - 1), colon + 1 };
+    ssize_t   n = pt_parse_size(&s);
+
+    if (n == -1) {
+        return pt_conf_error(cf, "invalid zone size \"%.*s\"",
+                             PT_STR_ARG(*arg));
+    }
+
+    if ((size_t) n < PT_SHM_MIN_SIZE) {
+        return pt_conf_error(cf, "zone \"%.*s\" is too small",
+                             PT_STR_ARG(*arg));
+    }
+
+    if ((uint64_t) n > UINT32_MAX) {
+        /* Offsets inside a zone are 32 bits. */
+        return pt_conf_error(cf, "zone \"%.*s\" is too big (4g at most)",
+                             PT_STR_ARG(*arg));
+    }
+
+    name->data = arg->data + prefix;
+    name->len = (size_t) (colon - name->data);
+    *size = (size_t) n;
+    return PT_OK;
+}
+
+
+int
 pt_shm_zones_check(pt_cycle_t *cycle)
 {
     pt_shm_zone_t  **zones = cycle->shm_zones.elts;
@@ -250,6 +287,19 @@ pt_shm_zones_init(pt_cycle_t *cycle)
     }
 
     return PT_OK;
+}
+
+
+void
+pt_shm_zone_reset(pt_shm_zone_t *zone)
+{
+    pt_shm_header_t  *hdr = pt_shm_header(zone);
+
+    hdr->root = 0;
+    (void) pt_slab_init(&hdr->slab, offsetof(pt_shm_header_t, slab),
+                        zone->size);
+    pt_log_error(PT_LOG_WARN, zone->log, 0, "shared memory zone \"%.*s\" "
+                 "was reset after a crash inside it", PT_STR_ARG(zone->name));
 }
 
 

@@ -83,6 +83,14 @@ struct pt_shm_zone_s {
 pt_shm_zone_t *pt_shm_zone_add(pt_conf_t *cf, const pt_str_t *name,
     size_t size, uint32_t tag, pt_shm_zone_init_pt init);
 
+/*
+ * Parses a "zone=NAME:SIZE" argument (arg, prefix the length of "zone=")
+ * into name (pointing into arg) and size, with nginx's messages ("invalid
+ * zone size", "zone ... is too small").  PT_OK or PT_ERROR (reported).
+ */
+int pt_shm_zone_parse_arg(pt_conf_t *cf, const pt_str_t *arg, size_t prefix,
+    pt_str_t *name, size_t *size);
+
 /* At the end of parsing: every referenced zone was declared.  PT_OK/ERROR. */
 int pt_shm_zones_check(pt_cycle_t *cycle);
 
@@ -99,6 +107,12 @@ bool pt_shm_zone_adopt(pt_cycle_t *cycle, int fd, const pt_str_t *name,
  * (reported).
  */
 int pt_shm_zones_init(pt_cycle_t *cycle);
+
+/*
+ * Empties the zone (lock held): a fresh slab and no root.  For an owner's
+ * repair hook when its structures may be half-written.
+ */
+void pt_shm_zone_reset(pt_shm_zone_t *zone);
 
 /* Sets or clears close-on-exec on every zone fd (reload handoff). */
 int pt_shm_zones_cloexec(pt_cycle_t *cycle, bool on);
