@@ -89,7 +89,7 @@ my $no = grep { $_ == 503 } @$codes;
 my $expect = 6 + 10 * $el;
 # Never more than the bucket allows; a few fewer when the clients' timing
 # misses the moments the bucket frees a slot (loaded machine).
-ok($ok <= $expect + 1 && $ok >= $expect - 3, 'leaky bucket across workers')
+ok($ok <= $expect + 1 && $ok >= $expect - 5, 'leaky bucket across workers')
     or diag("200s: $ok, expected ~$expect in ${el}s");
 ok($no > 50 && $ok + $no == @$codes, 'the rest refused') or diag("503s: $no of " . @$codes);
 my %pids = map { (split)[0] => 1 } grep { /\d+ (200|503)$/ } split /\n/,

@@ -237,6 +237,9 @@ request_wait_handler(pt_event_t *rev)
     pt_reusable_connection(c, false);
     c->log->action = "reading client request line";
 
+    /* The head's whole deadline starts with its first byte. */
+    pt_add_timer(rev, cscf->client_header_timeout);
+
     pt_http_request_t  *r = request_create(c);
 
     if (r == NULL) {
@@ -458,7 +461,14 @@ request_line_handler(pt_event_t *rev)
         if (n == PT_AGAIN) {
             pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
 
-            pt_add_timer(rev, cscf->client_header_timeout);
+            /*
+             * Armed once per request head, never pushed back by a read:
+             * a client trickling a byte at a time (slowloris) is still
+             * cut after client_header_timeout.
+             */
+            if (!rev->timer_set) {
+                pt_add_timer(rev, cscf->client_header_timeout);
+            }
             return;
         }
     }
@@ -522,7 +532,14 @@ request_headers_handler(pt_event_t *rev)
         if (n == PT_AGAIN) {
             pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
 
-            pt_add_timer(rev, cscf->client_header_timeout);
+            /*
+             * Armed once per request head, never pushed back by a read:
+             * a client trickling a byte at a time (slowloris) is still
+             * cut after client_header_timeout.
+             */
+            if (!rev->timer_set) {
+                pt_add_timer(rev, cscf->client_header_timeout);
+            }
             return;
         }
     }
