@@ -820,6 +820,12 @@ pt_conf_set_enum(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 }
 
 
+const pt_conf_enum_t  pt_conf_limit_log_levels[] = {
+    { "info", PT_LOG_INFO }, { "notice", PT_LOG_NOTICE },
+    { "warn", PT_LOG_WARN }, { "error", PT_LOG_ERR }, { NULL, 0 }
+};
+
+
 int
 pt_conf_set_ignored(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {

@@ -64,6 +64,9 @@ typedef struct {
     int          value;
 } pt_conf_enum_t;
 
+/* info | notice | warn | error: the levels limit_* directives log at. */
+extern const pt_conf_enum_t  pt_conf_limit_log_levels[];
+
 typedef int (*pt_conf_set_pt)(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 

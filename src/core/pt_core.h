@@ -53,5 +53,7 @@ typedef intptr_t  pt_int_t;
 #include "pt_conf.h"
 #include "pt_module.h"
 #include "pt_cycle.h"
+#include "pt_shm.h"
+#include "pt_shm_store.h"
 
 #endif /* PT_CORE_H */

@@ -128,7 +128,8 @@ pt_cycle_init(const pt_cycle_args_t *args, pt_log_t *log)
     if (cycle == NULL
         || pt_array_init(&cycle->listening, pool, 8, sizeof(pt_listening_t))
         || pt_array_init(&cycle->open_files, pool, 8, sizeof(void *))
-        || pt_array_init(&cycle->config_dump, pool, 4, sizeof(pt_conf_dump_t)))
+        || pt_array_init(&cycle->config_dump, pool, 4, sizeof(pt_conf_dump_t))
+        || pt_array_init(&cycle->shm_zones, pool, 4, sizeof(void *)))
     {
         pt_destroy_pool(pool);
         return NULL;
@@ -163,6 +164,7 @@ pt_cycle_init(const pt_cycle_args_t *args, pt_log_t *log)
     if (cycle_alloc_core_confs(cycle) != PT_OK
         || cycle_parse(cycle, args, log) != PT_OK
         || cycle_init_core_confs(cycle) != PT_OK
+        || pt_shm_zones_check(cycle) != PT_OK
         || cycle_set_error_log(cycle) != PT_OK
         || pt_cycle_open_files(cycle) != PT_OK)
     {

@@ -27,6 +27,7 @@ struct pt_cycle_s {
     pt_array_t          listening;     /* of pt_listening_t */
     pt_array_t          open_files;    /* of pt_open_file_t * */
     pt_array_t          config_dump;   /* of pt_conf_dump_t, for -T */
+    pt_array_t          shm_zones;     /* of pt_shm_zone_t * */
 
     pt_connection_t    *connections;
     pt_connection_t    *free_connections;

@@ -13,6 +13,18 @@ uint64_t  pt_connection_counter;
 static void
 connection_drain(pt_cycle_t *cycle)
 {
+    static pt_msec_t  logged;
+
+    /* As nginx: say it, but at most once a second, not per connection. */
+    if (!pt_queue_empty(&cycle->reusable_connections)
+        && (logged == 0 || pt_current_msec - logged >= 1000))
+    {
+        logged = pt_current_msec ? pt_current_msec : 1;
+        pt_log_error(PT_LOG_WARN, cycle->log, 0, "%zu worker_connections "
+                     "are not enough, reusing connections",
+                     cycle->connection_n);
+    }
+
     for (int i = 0; i < 32 && !pt_queue_empty(&cycle->reusable_connections);
          i++)
     {

@@ -240,6 +240,10 @@ struct pt_http_request_s {
     unsigned                      limit_rate_set:1;
     unsigned                      preserve_body:1;
     unsigned                      filter_finalize:1;
+
+    /* kept across internal redirects: each limit applies once */
+    unsigned                      limit_req_status:3;
+    unsigned                      limit_conn_status:2;
 };
 
 /* Request lifecycle. */

@@ -76,6 +76,9 @@ master_reap(pt_cycle_t *cycle, unsigned *respawn, size_t *nrespawn)
     int    status;
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        /* Also a previous generation's worker: undo what it held. */
+        pt_shm_zones_process_exited(cycle, pid);
+
         for (size_t i = 0; i < pt_nprocesses; i++) {
             pt_process_t  *p = &pt_processes[i];
 

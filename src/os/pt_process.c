@@ -22,6 +22,11 @@ pt_process_run(pt_cycle_t *cycle)
         return 1;
     }
 
+    /* Zones exist before any worker forks (and survive from a reload). */
+    if (pt_shm_zones_init(cycle) != PT_OK) {
+        return 1;
+    }
+
     /*
      * Bind before detaching, as nginx does: a port in use must fail the
      * command the administrator typed, not a background child.

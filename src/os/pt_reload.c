@@ -186,7 +186,7 @@ reload_set_cloexec(pt_cycle_t *cycle, bool on)
 }
 
 
-/* "ls=3,4,5;old=100,101" */
+/* "ls=3,4,5;old=100,101;shm=6:TAG:SIZE:HEXNAME,7:..." */
 static int
 reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
 {
@@ -206,6 +206,9 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
             p = pt_snprintf(p, last, "%d,", (int) pt_processes[i].pid);
         }
     }
+
+    p = pt_snprintf(p, last, ";shm=");
+    p = pt_shm_zones_describe(cycle, p, last);
 
     if (p >= last) {
         return PT_ERROR;
@@ -240,11 +243,13 @@ pt_master_reload(pt_cycle_t *cycle)
     memcpy(env, RELOAD_ENV "=", sizeof(RELOAD_ENV));
     if (reload_build_env(cycle, env + sizeof(RELOAD_ENV),
                          sizeof(env) - sizeof(RELOAD_ENV)) != PT_OK
-        || putenv(env) != 0 || reload_set_cloexec(cycle, false) != PT_OK)
+        || putenv(env) != 0 || reload_set_cloexec(cycle, false) != PT_OK
+        || pt_shm_zones_cloexec(cycle, false) != PT_OK)
     {
         pt_log_error(PT_LOG_ALERT, cycle->log, errno, "reload: cannot prepare "
                      "the handoff");
         (void) reload_set_cloexec(cycle, true);
+        (void) pt_shm_zones_cloexec(cycle, true);
         return;
     }
 
@@ -255,6 +260,7 @@ pt_master_reload(pt_cycle_t *cycle)
                  "keeping the running configuration", reload_binary);
     (void) unsetenv(RELOAD_ENV);
     (void) reload_set_cloexec(cycle, true);
+    (void) pt_shm_zones_cloexec(cycle, true);
 }
 
 
@@ -287,6 +293,48 @@ reload_adopt(pt_cycle_t *cycle, int fd)
 }
 
 
+/* One "fd:tag:size:hexname" of the shm= list: adopt or close. */
+static void
+reload_inherit_zone(pt_cycle_t *cycle, char *s)
+{
+    char      *f[4];
+    u_char     name[256];
+    size_t     i, n = 0;
+
+    for (i = 0; i < 4; i++) {
+        f[i] = strsep(&s, ":");
+        if (f[i] == NULL) {
+            return;
+        }
+    }
+
+    int  fd = atoi(f[0]);
+    size_t  hex = strlen(f[3]);
+
+    if (fd <= STDERR_FILENO) {
+        return;
+    }
+
+    for (i = 0; i + 1 < hex && n < sizeof(name); i += 2) {
+        int64_t  v = pt_hextoi((u_char *) f[3] + i, 2, 255);
+
+        if (v < 0) {
+            break;
+        }
+        name[n++] = (u_char) v;
+    }
+
+    pt_str_t  zname = { n, name };
+
+    if (i != hex || !pt_shm_zone_adopt(cycle, fd, &zname,
+                                       (uint32_t) strtoul(f[1], NULL, 10),
+                                       (size_t) strtoull(f[2], NULL, 10)))
+    {
+        close(fd);     /* no longer configured, or configured otherwise */
+    }
+}
+
+
 int
 pt_reload_inherit(pt_cycle_t *cycle)
 {
@@ -304,6 +352,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
     }
 
     pt_inherited = true;
+
+    char  *shm = strstr(copy, ";shm=");
+
+    if (shm) {
+        *shm = '\0';
+        shm += 5;
+    }
 
     char  *olds = strstr(copy, ";old=");
 
@@ -324,6 +379,10 @@ pt_reload_inherit(pt_cycle_t *cycle)
         if (reload_nold < PT_MAX_PROCESSES && atoi(s) > 0) {
             reload_old_workers[reload_nold++] = (pid_t) atoi(s);
         }
+    }
+
+    for (char *s = shm ? strtok(shm, ",") : NULL; s; s = strtok(NULL, ",")) {
+        reload_inherit_zone(cycle, s);
     }
 
     free(copy);
