@@ -376,6 +376,7 @@ request_target(pt_http_request_t *r)
         r->uri.len = (size_t) n;
     }
 
+    r->parsed_uri = r->uri;
     pt_http_set_exten(r);
     return PT_OK;
 }

@@ -190,6 +190,7 @@ struct pt_http_request_s {
     pt_str_t                      method_name;
     pt_str_t                      unparsed_uri;   /* as received */
     pt_str_t                      uri;            /* normalised path */
+    pt_str_t                      parsed_uri;     /* uri as first parsed */
     pt_str_t                      args;
     pt_str_t                      exten;
     pt_str_t                      http_protocol;
@@ -208,6 +209,7 @@ struct pt_http_request_s {
     unsigned                      err_status;
     pt_str_t                      root_path;      /* last mapped root */
     pt_str_t                      upstream_log;   /* ", upstream: ..." */
+    pt_array_t                   *upstream_states; /* kept across redirects */
     off_t                         request_length;
     off_t                         header_size;    /* bytes of response head */
     pt_msec_t                     start_msec;

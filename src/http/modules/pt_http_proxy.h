@@ -70,7 +70,7 @@ typedef struct {
     unsigned                      tries;
     pt_msec_t                     started;      /* first try */
     pt_msec_t                     try_started;
-    pt_array_t                    states;       /* pt_http_upstream_state_t */
+    pt_array_t                   *states;       /* = r->upstream_states */
     pt_str_t                      host;         /* $proxy_host of this try */
 
     pt_str_t                      uri;          /* as sent to the backend */

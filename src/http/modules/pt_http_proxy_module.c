@@ -556,15 +556,15 @@ static int
 proxy_var_state(pt_http_request_t *r, pt_http_variable_value_t *v,
     uintptr_t which)
 {
-    proxy_ctx_t  *ctx = pt_http_get_module_ctx(r, pt_http_proxy_module);
+    pt_array_t  *states = r->upstream_states;
 
-    if (ctx == NULL || ctx->states.nelts == 0) {
+    if (states == NULL || states->nelts == 0) {
         v->not_found = 1;
         return PT_OK;
     }
 
-    pt_http_upstream_state_t  *st = ctx->states.elts;
-    size_t                     size = ctx->states.nelts * (INET6_ADDRSTRLEN + 32);
+    pt_http_upstream_state_t  *st = states->elts;
+    size_t                     size = states->nelts * (INET6_ADDRSTRLEN + 32);
     u_char                    *p = pt_pnalloc(r->pool, size), *last = p + size;
 
     if (p == NULL) {
@@ -573,7 +573,7 @@ proxy_var_state(pt_http_request_t *r, pt_http_variable_value_t *v,
 
     v->data = p;
 
-    for (size_t i = 0; i < ctx->states.nelts; i++) {
+    for (size_t i = 0; i < states->nelts; i++) {
         if (i) {
             p = pt_snprintf(p, last, ", ");
         }
@@ -644,9 +644,9 @@ static void proxy_read_handler(pt_event_t *ev);
 static pt_http_upstream_state_t *
 proxy_state(proxy_ctx_t *ctx)
 {
-    pt_http_upstream_state_t  *st = ctx->states.elts;
+    pt_http_upstream_state_t  *st = ctx->states->elts;
 
-    return &st[ctx->states.nelts - 1];
+    return &st[ctx->states->nelts - 1];
 }
 
 
@@ -716,7 +716,7 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
         pt_http_upstream_close(ctx->pc);
         ctx->pc = NULL;
         ctx->reused = 0;
-        ctx->states.nelts--;
+        ctx->states->nelts--;
         proxy_connect_to(ctx, peer);
         return;
     }
@@ -836,7 +836,7 @@ void
 proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
 {
     pt_http_request_t         *r = ctx->r;
-    pt_http_upstream_state_t  *st = pt_array_push(&ctx->states);
+    pt_http_upstream_state_t  *st = pt_array_push(ctx->states);
 
     if (st == NULL) {
         pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
@@ -1192,12 +1192,19 @@ proxy_handler(pt_http_request_t *r)
     pt_pool_cleanup_t *cln = pt_pool_cleanup_add(r->pool, 0);
     int                rc;
 
-    if (ctx == NULL || cln == NULL
-        || pt_array_init(&ctx->states, r->pool, 2,
-                         sizeof(pt_http_upstream_state_t)))
-    {
+    if (ctx == NULL || cln == NULL) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (r->upstream_states == NULL) {
+        r->upstream_states = pt_array_create(r->pool, 2,
+                                             sizeof(pt_http_upstream_state_t));
+        if (r->upstream_states == NULL) {
+            return PT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ctx->states = r->upstream_states;
 
     ctx->r = r;
     ctx->plcf = plcf;

@@ -34,10 +34,10 @@ pt_http_proxy_finish(proxy_ctx_t *ctx, int rc)
         ctx->peer = NULL;
     }
 
-    if (ctx->states.nelts) {
-        pt_http_upstream_state_t  *st = ctx->states.elts;
+    if (ctx->states->nelts) {
+        pt_http_upstream_state_t  *st = ctx->states->elts;
 
-        st[ctx->states.nelts - 1].response_time = pt_current_msec
+        st[ctx->states->nelts - 1].response_time = pt_current_msec
                                                   - ctx->try_started;
     }
 

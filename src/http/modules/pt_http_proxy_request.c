@@ -55,22 +55,35 @@ proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
     proxy_loc_conf_t   *plcf = ctx->plcf;
 
     if (!plcf->has_uri) {
-        /* Without a URI part the request URI passes as received. */
-        *uri = r->internal ? r->uri : r->unparsed_uri;
-
-        if (r->internal && r->args.len) {
-            size_t  len = r->uri.len + 1 + r->args.len;
-            u_char *p = pt_pnalloc(r->pool, len);
-
-            if (p == NULL) {
-                return PT_ERROR;
-            }
-            uri->data = p;
-            p = pt_cpymem(p, r->uri.data, r->uri.len);
-            *p++ = '?';
-            memcpy(p, r->args.data, r->args.len);
-            uri->len = len;
+        /*
+         * Without a URI part the request URI passes as received, unless a
+         * rewrite, try_files or redirect changed it: then the new URI,
+         * escaped again, and its args.
+         */
+        if (r->uri.data == r->parsed_uri.data && r->uri.len == r->parsed_uri.len
+            && !r->internal)
+        {
+            *uri = r->unparsed_uri;
+            return PT_OK;
         }
+
+        size_t  elen = pt_escape_len(r->uri.data, r->uri.len, PT_ESCAPE_URI);
+        size_t  len = elen + (r->args.len ? r->args.len + 1 : 0);
+        u_char *p = pt_pnalloc(r->pool, len);
+
+        if (p == NULL) {
+            return PT_ERROR;
+        }
+
+        uri->data = p;
+        p = elen == r->uri.len ? pt_cpymem(p, r->uri.data, r->uri.len)
+                               : pt_escape(p, r->uri.data, r->uri.len,
+                                           PT_ESCAPE_URI);
+        if (r->args.len) {
+            *p++ = '?';
+            p = pt_cpymem(p, r->args.data, r->args.len);
+        }
+        uri->len = (size_t) (p - uri->data);
         return PT_OK;
     }
 
@@ -110,22 +123,23 @@ typedef struct {
 } proxy_line_t;
 
 
-/* Evaluates proxy_set_header; later lines of one name replace earlier. */
+/*
+ * Evaluates proxy_set_header in nginx's order: the configured lines first
+ * (a later line of one name replaces an earlier one), then the defaults
+ * (Host, Connection: the first two entries of every list) not overridden.
+ */
 static int
 proxy_set_lines(proxy_ctx_t *ctx, pt_array_t *out)
 {
     proxy_header_t  *h = ctx->plcf->set_headers->elts;
-    proxy_line_t    *l;
+    size_t           n = ctx->plcf->set_headers->nelts;
 
-    for (size_t i = 0; i < ctx->plcf->set_headers->nelts; i++) {
-        pt_str_t  v;
-
-        if (pt_http_complex_value(ctx->r, &h[i].value, &v) != PT_OK) {
-            return PT_ERROR;
-        }
-
-        l = out->elts;
-        size_t  j;
+    for (size_t k = 0; k < n; k++) {
+        size_t         i = k + 2 < n ? k + 2 : k + 2 - n;
+        bool           dflt = i < 2;
+        proxy_line_t  *l = out->elts;
+        size_t         j;
+        pt_str_t       v;
 
         for (j = 0; j < out->nelts; j++) {
             if (pt_str_caseeq(&l[j].name, &h[i].name)) {
@@ -133,7 +147,15 @@ proxy_set_lines(proxy_ctx_t *ctx, pt_array_t *out)
             }
         }
 
-        if (j == out->nelts && (l = pt_array_push(out)) == NULL) {
+        if (dflt && j < out->nelts) {
+            continue;
+        }
+
+        if (pt_http_complex_value(ctx->r, &h[i].value, &v) != PT_OK) {
+            return PT_ERROR;
+        }
+
+        if (j == out->nelts && pt_array_push(out) == NULL) {
             return PT_ERROR;
         }
 
