@@ -114,6 +114,12 @@ zpipe_release(pt_http_zpipe_t *zp)
         return;
     }
 
+    /* a reset keeps the buffer pointers: input of a request cut short */
+    st->zs.next_in = NULL;
+    st->zs.avail_in = 0;
+    st->zs.next_out = NULL;
+    st->zs.avail_out = 0;
+
     rc = st->kind == PT_ZPIPE_DEFLATE ? deflateReset(&st->zs)
                                       : inflateReset(&st->zs);
     if (rc != Z_OK) {

@@ -153,8 +153,7 @@ gzip_static_headers(pt_http_request_t *r, const struct stat *st)
         r->headers_out.etag = h;
     }
 
-    r->allow_ranges = 1;
-
+    /* no ranges, as nginx: a client resuming may have the other variant */
     return pt_http_set_content_type(r);
 }
 
