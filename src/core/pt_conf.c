@@ -32,7 +32,10 @@ conf_verror(pt_conf_t *cf, unsigned level, int err, const char *fmt,
         p = pt_snprintf(p, last, " (%d: %s)", err, strerror(err));
     }
 
-    if (cf->file) {
+    if (cf->file && cf->file->param) {
+        pt_log_error(level, cf->log, 0, "%.*s in command line",
+                     (int) (p - buf), buf);
+    } else if (cf->file) {
         pt_log_error(level, cf->log, 0, "%.*s in %.*s:%u", (int) (p - buf),
                      buf, PT_STR_ARG(cf->file->name), cf->file->line);
     } else {
@@ -157,7 +160,9 @@ conf_read_quoted(pt_conf_t *cf, u_char quote)
 
             if (f->pos < f->size) {
                 ch = f->buf[f->pos];
-                if (!conf_is_space(ch) && ch != ';' && ch != '{' && ch != '}') {
+                if (!conf_is_space(ch) && ch != ';' && ch != '{' && ch != '}'
+                    && ch != ')')
+                {
                     return pt_conf_error(cf, "unexpected \"%c\"", ch);
                 }
             }
@@ -175,29 +180,25 @@ conf_read_word(pt_conf_t *cf)
 {
     pt_conf_file_t  *f = cf->file;
     size_t           start = f->pos;
-    int              braces = 0;
 
+    /* As in nginx, only white space, ';' and '{' end a word ("${" aside). */
     while (f->pos < f->size) {
         u_char  ch = f->buf[f->pos];
 
         if (ch == '\\' && f->pos + 1 < f->size) {
+            if (f->buf[f->pos + 1] == '\n') {
+                f->line++;
+            }
             f->pos += 2;
             continue;
         }
 
         if (ch == '$' && f->pos + 1 < f->size && f->buf[f->pos + 1] == '{') {
-            braces++;
             f->pos += 2;
             continue;
         }
 
-        if (braces && ch == '}') {
-            braces--;
-            f->pos++;
-            continue;
-        }
-
-        if (conf_is_space(ch) || ch == ';' || ch == '{' || ch == '}') {
+        if (conf_is_space(ch) || ch == ';' || ch == '{') {
             break;
         }
 
@@ -245,6 +246,11 @@ conf_read_token(pt_conf_t *cf)
             if (cf->args->nelts == 0) {
                 return pt_conf_error(cf, "unexpected \"%c\"", ch);
             }
+
+            if (ch == '{' && f->param) {
+                return pt_conf_error(cf, "block directives are not supported "
+                                     "in -g option");
+            }
             return ch == ';' ? PT_OK : CONF_BLOCK_START;
         }
 
@@ -271,6 +277,10 @@ conf_read_token(pt_conf_t *cf)
     }
 
     if (cf->args->nelts != 0) {
+        if (f->param) {
+            return pt_conf_error(cf, "unexpected end of parameter, "
+                                 "expecting \";\"");
+        }
         return pt_conf_error(cf, "unexpected end of file, "
                              "expecting \";\" or \"}\"");
     }
@@ -433,6 +443,7 @@ conf_read_file(pt_conf_t *cf, pt_conf_file_t *f, const pt_str_t *name)
 
     f->name = *name;
     f->pos = 0;
+    f->param = false;
     f->line = 1;
     f->fd = open((const char *) name->data, O_RDONLY | O_CLOEXEC);
 
@@ -442,8 +453,15 @@ conf_read_file(pt_conf_t *cf, pt_conf_file_t *f, const pt_str_t *name)
         return PT_ERROR;
     }
 
-    if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-        pt_conf_log(cf, PT_LOG_EMERG, errno, "\"%.*s\" is not a regular file",
+    if (fstat(f->fd, &st) == -1) {
+        pt_conf_log(cf, PT_LOG_EMERG, errno, "fstat() \"%.*s\" failed",
+                    PT_STR_ARG(*name));
+        close(f->fd);
+        return PT_ERROR;
+    }
+
+    if (!S_ISREG(st.st_mode)) {
+        pt_conf_log(cf, PT_LOG_EMERG, 0, "\"%.*s\" is not a regular file",
                     PT_STR_ARG(*name));
         close(f->fd);
         return PT_ERROR;
@@ -520,7 +538,8 @@ int
 pt_conf_parse_string(pt_conf_t *cf, const pt_str_t *text)
 {
     pt_conf_file_t   f = { .name = pt_string("command line"), .line = 1,
-                           .fd = -1, .buf = text->data, .size = text->len };
+                           .fd = -1, .buf = text->data, .size = text->len,
+                           .param = true };
     pt_conf_file_t  *prev = cf->file;
     int              rc;
 
@@ -688,7 +707,7 @@ pt_conf_set_num(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
     n = pt_atoi(v->data, v->len, INT_MAX);
     if (n < 0) {
-        return conf_invalid(cf, cmd);
+        return pt_conf_error(cf, "\"%s\" directive invalid number", cmd->name);
     }
 
     if (conf_check_bounds(cf, cmd, n) != PT_OK) {

@@ -99,6 +99,7 @@ typedef struct {
     u_char    *buf;       /* whole file in memory */
     size_t     size;
     size_t     pos;
+    bool       param;     /* the -g string, not a file */
 } pt_conf_file_t;
 
 /*

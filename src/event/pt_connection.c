@@ -33,6 +33,8 @@ pt_get_connection(int fd, pt_log_t *log)
     pt_connection_t  *c = cycle->free_connections;
 
     if (c == NULL) {
+        pt_log_error(PT_LOG_WARN, log, 0, "%zu worker_connections are not "
+                     "enough, reusing connections", cycle->connection_n);
         connection_drain(cycle);
         c = cycle->free_connections;
     }
@@ -245,6 +247,15 @@ send_file_buf(pt_connection_t *c, pt_buf_t *b, off_t limit)
 
     if (c->sendfile) {
         ssize_t  n = sendfile(c->fd, b->file->fd, &offset, size);
+
+        if (n == 0 && size > 0) {
+            /* No EPOLLOUT would ever come: the file shrank under us. */
+            pt_log_error(PT_LOG_CRIT, c->log, 0, "sendfile() reported that "
+                         "\"%.*s\" was truncated at %lld",
+                         PT_STR_ARG(b->file->name), (long long) offset);
+            errno = EIO;
+            return -1;
+        }
 
         if (n == -1 && errno != EAGAIN && errno != EINTR) {
             pt_log_error(PT_LOG_ERR, c->log, errno, "sendfile() failed");
@@ -485,6 +496,16 @@ pt_open_listening_sockets(pt_cycle_t *cycle)
         }
 
         if (listen_open_one(cycle, &ls[i]) != PT_OK) {
+            /*
+             * After a reload the old configuration's workers still serve:
+             * dying here would orphan them.  Serve without this address.
+             */
+            if (pt_reload_inherited()) {
+                pt_log_error(PT_LOG_EMERG, cycle->log, 0, "the reloaded "
+                             "configuration runs without %.*s",
+                             PT_STR_ARG(ls[i].addr_text));
+                continue;
+            }
             return PT_ERROR;
         }
     }

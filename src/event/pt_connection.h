@@ -116,7 +116,13 @@ int pt_tcp_nodelay(pt_connection_t *c);
 int pt_tcp_nopush(pt_connection_t *c);
 int pt_tcp_push(pt_connection_t *c);
 
-/* Creates/binds/listens every listener not yet open; PT_OK or PT_ERROR. */
+/* True in an image started by a reload (src/os/pt_reload.c). */
+bool pt_reload_inherited(void);
+
+/*
+ * Creates/binds/listens every listener not yet open; PT_OK or PT_ERROR.
+ * After a reload a listener that cannot be bound is logged and skipped.
+ */
 int pt_open_listening_sockets(pt_cycle_t *cycle);
 
 #endif /* PT_CONNECTION_H */

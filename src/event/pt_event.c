@@ -9,6 +9,7 @@ typedef struct {
     int   multi_accept;
     int   accept_mutex;
     int   use;
+    bool  seen;           /* an events { } block was parsed */
 } event_conf_t;
 
 static int event_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
@@ -56,20 +57,18 @@ volatile sig_atomic_t  pt_reopen;
 bool                   pt_exiting;
 size_t                 pt_accept_disabled;
 
-static bool  event_block_seen;
-
-
 static int
 event_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {
-    unsigned  prev = cf->ctx_type;
-    int       rc;
+    event_conf_t  *ecf = conf;
+    unsigned       prev = cf->ctx_type;
+    int            rc;
 
-    if (event_block_seen) {
+    if (ecf->seen) {
         return pt_conf_error(cf, "\"events\" directive is duplicate");
     }
 
-    event_block_seen = true;
+    ecf->seen = true;
     cf->ctx_type = PT_EVENT;
     rc = pt_conf_parse(cf, NULL);
     cf->ctx_type = prev;
@@ -81,12 +80,9 @@ event_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 static int
 event_init_conf(pt_cycle_t *cycle, void *conf)
 {
-    bool  seen = event_block_seen;
+    event_conf_t  *ecf = conf;
 
-    /* The next cycle (reload, -t) parses afresh. */
-    event_block_seen = false;
-
-    if (!seen) {
+    if (!ecf->seen) {
         pt_log_error(PT_LOG_EMERG, cycle->log, 0, "no \"events\" section in "
                      "configuration");
         return PT_ERROR;
@@ -126,8 +122,25 @@ pt_delete_posted_event(pt_event_t *ev)
 void
 pt_event_process_posted(pt_queue_t *posted)
 {
-    while (!pt_queue_empty(posted)) {
-        pt_queue_t  *q = pt_queue_head(posted);
+    pt_queue_t  batch;
+
+    if (pt_queue_empty(posted)) {
+        return;
+    }
+
+    /*
+     * Only what was posted before this turn runs now: a handler that
+     * posts itself again (sendfile_max_chunk, pipelining) waits for the
+     * next turn, so one busy connection cannot starve the others.
+     */
+    batch.next = posted->next;
+    batch.prev = posted->prev;
+    batch.next->prev = &batch;
+    batch.prev->next = &batch;
+    pt_queue_init(posted);
+
+    while (!pt_queue_empty(&batch)) {
+        pt_queue_t  *q = pt_queue_head(&batch);
         pt_event_t  *ev = pt_queue_data(q, pt_event_t, queue);
 
         pt_delete_posted_event(ev);
@@ -194,6 +207,10 @@ event_add_listeners(pt_cycle_t *cycle)
     pt_listening_t  *ls = cycle->listening.elts;
 
     for (size_t i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].fd == -1) {
+            continue;       /* could not be bound after a reload */
+        }
+
         pt_connection_t  *c = pt_get_connection(ls[i].fd, cycle->log);
 
         if (c == NULL) {

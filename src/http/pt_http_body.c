@@ -337,46 +337,54 @@ pt_http_test_expect(pt_http_request_t *r)
 }
 
 
+/* The body is complete: from here the request has a known length. */
 static void
-body_read_done(pt_http_request_t *r, int rc)
+body_read_done(pt_http_request_t *r)
 {
     r->reading_body = 0;
     pt_del_timer(r->connection->read);
     r->read_event_handler = pt_http_block_reading;
 
-    if (rc != PT_DONE) {
-        pt_http_finalize_request(r, rc);
-        return;
-    }
-
     if (r->request_body->chunked) {
-        /* From here on the body has a known length. */
         r->headers_in.content_length_n = r->request_body->received;
     }
-
-    r->request_body->post_handler(r);
 }
 
 
+/*
+ * Reading went on asynchronously and holds a reference: every way out
+ * drops it exactly once.
+ */
 static void
 body_read_handler(pt_http_request_t *r)
 {
     pt_connection_t  *c = r->connection;
+    int               rc;
 
     if (c->read->timedout) {
         c->timedout = 1;
-        pt_http_finalize_request(r, PT_HTTP_REQUEST_TIME_OUT);
+        rc = PT_HTTP_REQUEST_TIME_OUT;
+    } else {
+        rc = body_from_socket(r, body_keep);
+
+        if (rc == PT_AGAIN) {
+            pt_add_timer(c->read, body_clcf(r)->client_body_timeout);
+            return;
+        }
+    }
+
+    r->reading_body = 0;
+    pt_del_timer(c->read);
+    r->read_event_handler = pt_http_block_reading;
+
+    if (rc != PT_DONE) {
+        r->count--;
+        pt_http_finalize_request(r, rc);
         return;
     }
 
-    int  rc = body_from_socket(r, body_keep);
-
-    if (rc == PT_AGAIN) {
-        pt_add_timer(c->read, body_clcf(r)->client_body_timeout);
-        return;
-    }
-
-    body_read_done(r, rc);
+    body_read_done(r);
+    r->request_body->post_handler(r);
     pt_http_finalize_request(r, PT_DONE);
 }
 
@@ -415,7 +423,8 @@ pt_http_read_client_request_body(pt_http_request_t *r,
         if (rc != PT_DONE) {
             return rc;
         }
-        body_read_done(r, rc);
+        body_read_done(r);
+        r->request_body->post_handler(r);
         return PT_OK;
     }
 

@@ -32,6 +32,7 @@ typedef struct {
     unsigned      ipv6only:1;
     unsigned      deferred:1;
     unsigned      bind:1;
+    unsigned      socket_options_set:1;   /* per address, while merging */
 } pt_http_listen_opt_t;
 
 /* Records that cscf listens on each address of opt; PT_OK or PT_ERROR. */

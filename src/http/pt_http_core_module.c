@@ -411,6 +411,8 @@ core_location(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
     clcf = ctx->loc_conf[pt_http_core_module.ctx_index];
     clcf->loc_conf = ctx->loc_conf;
+    clcf->file_name = cf->file->name;
+    clcf->line = cf->file->line;
 
     if (core_location_name(cf, clcf) != PT_OK) {
         return PT_ERROR;

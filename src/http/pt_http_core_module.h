@@ -88,6 +88,8 @@ typedef struct {
 
 struct pt_http_core_loc_conf_s {
     pt_str_t                  name;          /* location uri */
+    pt_str_t                  file_name;     /* where it was declared */
+    unsigned                  line;
     pt_regex_t               *regex;
     unsigned                  exact_match:1;
     unsigned                  noregex:1;
@@ -196,7 +198,10 @@ void pt_http_update_location_config(pt_http_request_t *r);
 /* Finds the virtual server for host (lower-case) on r's address. */
 int pt_http_set_virtual_server(pt_http_request_t *r, const pt_str_t *host);
 
-/* Runs a named location (@name); PT_DONE or PT_ERROR. */
+/*
+ * Runs a named location (@name).  Like pt_http_internal_redirect() it takes
+ * a reference and returns PT_DONE: the caller finalizes with PT_DONE.
+ */
 int pt_http_named_location(pt_http_request_t *r, const pt_str_t *name);
 
 /* Content handlers of the core: static serving lives in its module. */

@@ -26,6 +26,20 @@ pt_http_close_connection(pt_connection_t *c)
 
 
 void
+pt_http_log_request(pt_http_request_t *r)
+{
+    pt_connection_t  *c = r->connection;
+
+    if (!r->logged) {
+        r->logged = 1;
+        c->log->action = "logging request";
+        pt_http_run_log_phase(r);
+        c->log->action = NULL;
+    }
+}
+
+
+void
 pt_http_free_request(pt_http_request_t *r, int rc)
 {
     pt_connection_t  *c = r->connection;
@@ -34,12 +48,7 @@ pt_http_free_request(pt_http_request_t *r, int rc)
         r->headers_out.status = (unsigned) rc;
     }
 
-    if (!r->logged) {
-        r->logged = 1;
-        c->log->action = "logging request";
-        pt_http_run_log_phase(r);
-        c->log->action = NULL;
-    }
+    pt_http_log_request(r);
 
     ((pt_http_log_ctx_t *) c->log->data)->request = NULL;
     r->http_connection->request = NULL;
@@ -47,14 +56,45 @@ pt_http_free_request(pt_http_request_t *r, int rc)
 }
 
 
-/* Ends the request and closes the connection, without a response. */
+static void
+finalize_terminate_handler(pt_http_request_t *r)
+{
+    pt_connection_t  *c = r->connection;
+
+    pt_http_free_request(r, 0);
+    pt_http_close_connection(c);
+}
+
+
+/*
+ * Ends the request and closes the connection, without a response.  Callers
+ * up the stack (an internal redirect, a phase checker) may still hold the
+ * request, so the freeing happens from the event loop, as nginx does; any
+ * finalize call before then is a no-op.
+ */
 static void
 finalize_terminate(pt_http_request_t *r, int rc)
 {
     pt_connection_t  *c = r->connection;
 
-    pt_http_free_request(r, rc);
-    pt_http_close_connection(c);
+    if (r->terminated) {
+        return;
+    }
+
+    r->terminated = 1;
+    r->keepalive = 0;
+
+    if (r->headers_out.status == 0 && rc > 0) {
+        r->headers_out.status = (unsigned) rc;
+    }
+
+    pt_del_timer(c->read);
+    pt_del_timer(c->write);
+    c->read->handler = pt_http_request_handler;
+    c->write->handler = pt_http_request_handler;
+    r->read_event_handler = pt_http_block_reading;
+    r->write_event_handler = finalize_terminate_handler;
+    pt_post_event(c->write, &pt_posted_events);
 }
 
 
@@ -70,6 +110,10 @@ pt_http_finalize_request(pt_http_request_t *r, int rc)
 {
     pt_connection_t  *c = r->connection;
 
+    if (r->terminated) {
+        return;
+    }
+
     if (rc == PT_DONE) {
         finalize_connection(r);
         return;
@@ -83,10 +127,6 @@ pt_http_finalize_request(pt_http_request_t *r, int rc)
     }
 
     if (rc == PT_ERROR || finalize_is_error(rc) || c->error) {
-        if (r->count > 1) {
-            /* A body read in flight still holds the request. */
-            r->count = 1;
-        }
         finalize_terminate(r, rc == PT_ERROR ? PT_HTTP_INTERNAL_SERVER_ERROR
                                              : rc);
         return;
@@ -217,6 +257,9 @@ finalize_set_keepalive(pt_http_request_t *r)
     pt_buf_t                 *b = r->header_in;
     pt_msec_t                 timeout = clcf->keepalive_timeout;
     bool                      pipelined = b->pos < b->last;
+
+    /* Log while $request still points at intact bytes. */
+    pt_http_log_request(r);
 
     if (pt_http_keepalive_buffer(c, b) != PT_OK) {
         pt_http_free_request(r, 0);

@@ -223,7 +223,7 @@ pt_http_add_header_in(pt_http_request_t *r)
     if (r->headers_in.headers.n >= 100) {
         pt_log_error(PT_LOG_INFO, r->connection->log, 0, "client sent too "
                      "many header lines");
-        return PT_HTTP_REQUEST_HEADER_TOO_LARGE;
+        return PT_HTTP_HEADER_FIELDS_TOO_LARGE;
     }
 
     h = pt_pcalloc(r->pool, sizeof(pt_table_elt_t));

@@ -34,6 +34,9 @@ void pt_http_phase_restart_at(pt_http_request_t *r, pt_http_phases_e phase);
 /* Sends what the write filter holds; the write event handler. */
 void pt_http_writer(pt_http_request_t *r);
 
+/* Runs the log phase once (before pipelined bytes move). */
+void pt_http_log_request(pt_http_request_t *r);
+
 /* Runs the log phase and frees the request. */
 void pt_http_free_request(pt_http_request_t *r, int rc);
 

@@ -63,6 +63,14 @@ listen_find_port(pt_conf_t *cf, const struct sockaddr *sa)
 }
 
 
+static bool
+listen_has_socket_options(const pt_http_listen_opt_t *opt)
+{
+    return opt->backlog || opt->rcvbuf || opt->sndbuf || opt->reuseport
+           || opt->deferred || opt->bind || opt->ipv6only;
+}
+
+
 static int
 listen_add_server(pt_conf_t *cf, listen_addr_t *addr,
     pt_http_core_srv_conf_t *cscf, const pt_http_listen_opt_t *opt)
@@ -85,12 +93,23 @@ listen_add_server(pt_conf_t *cf, listen_addr_t *addr,
         addr->default_server = cscf;
     }
 
-    addr->opt.ssl |= opt->ssl;
-    addr->opt.reuseport |= opt->reuseport;
-    addr->opt.deferred |= opt->deferred;
-    if (opt->backlog) {
+    /* Socket options belong to the socket: one listen may set them. */
+    if (listen_has_socket_options(opt)) {
+        if (addr->opt.socket_options_set) {
+            return pt_conf_error(cf, "duplicate listen options for %.*s",
+                                 PT_STR_ARG(opt->url.url));
+        }
+        addr->opt.socket_options_set = 1;
+        addr->opt.reuseport = opt->reuseport;
+        addr->opt.deferred = opt->deferred;
         addr->opt.backlog = opt->backlog;
+        addr->opt.rcvbuf = opt->rcvbuf;
+        addr->opt.sndbuf = opt->sndbuf;
+        addr->opt.bind = opt->bind;
+        addr->opt.ipv6only = opt->ipv6only;
     }
+
+    addr->opt.ssl |= opt->ssl;
 
     s = pt_array_push(&addr->servers);
     if (s == NULL) {
@@ -137,8 +156,8 @@ pt_http_add_listen(pt_conf_t *cf, pt_http_core_srv_conf_t *cscf,
 
             memcpy(&addr->sockaddr, &a->sockaddr, a->socklen);
             addr->socklen = a->socklen;
-            addr->opt = *opt;
-            addr->opt.default_server = 0;
+            memset(&addr->opt, 0, sizeof(addr->opt));
+            addr->opt.url = opt->url;
             addr->default_server = NULL;
         } else {
             addr = &addr[i];

@@ -68,8 +68,11 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
                 && l[i]->exact_match == l[j]->exact_match
                 && pt_str_eq(&l[i]->name, &l[j]->name))
             {
-                return pt_conf_error(cf, "duplicate location \"%.*s\"",
-                                     PT_STR_ARG(l[i]->name));
+                /* Merging runs after parsing: name the place ourselves. */
+                pt_log_error(PT_LOG_EMERG, cf->log, 0, "duplicate location "
+                             "\"%.*s\" in %.*s:%u", PT_STR_ARG(l[j]->name),
+                             PT_STR_ARG(l[j]->file_name), l[j]->line);
+                return PT_ERROR;
             }
         }
     }
@@ -195,9 +198,9 @@ pt_http_named_location(pt_http_request_t *r, const pt_str_t *name)
             r->internal = 1;
             pt_http_update_location_config(r);
             pt_http_phase_restart_at(r, PT_HTTP_REWRITE_PHASE);
+            /* Like an internal redirect: the caller drops this reference. */
             r->count++;
             pt_http_core_run_phases(r);
-            pt_http_finalize_request(r, PT_DONE);
             return PT_DONE;
         }
     }

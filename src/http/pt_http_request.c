@@ -237,6 +237,9 @@ request_wait_handler(pt_event_t *rev)
     pt_reusable_connection(c, false);
     c->log->action = "reading client request line";
 
+    /* The head gets its own client_header_timeout from its first byte. */
+    pt_del_timer(rev);
+
     pt_http_request_t  *r = request_create(c);
 
     if (r == NULL) {
@@ -265,7 +268,7 @@ request_grow_buffer(pt_http_request_t *r, bool request_line)
         || r->nlarge_buffers >= cscf->large_buffers_num)
     {
         return request_line ? PT_HTTP_REQUEST_URI_TOO_LARGE
-                            : PT_HTTP_REQUEST_HEADER_TOO_LARGE;
+                            : PT_HTTP_HEADER_FIELDS_TOO_LARGE;
     }
 
     b = pt_create_temp_buf(r->pool, cscf->large_buffers_size);
@@ -458,7 +461,10 @@ request_line_handler(pt_event_t *rev)
         if (n == PT_AGAIN) {
             pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
 
-            pt_add_timer(rev, cscf->client_header_timeout);
+            /* One deadline for the whole head, however slowly it trickles. */
+            if (!rev->timer_set) {
+                pt_add_timer(rev, cscf->client_header_timeout);
+            }
             return;
         }
     }
@@ -522,7 +528,10 @@ request_headers_handler(pt_event_t *rev)
         if (n == PT_AGAIN) {
             pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
 
-            pt_add_timer(rev, cscf->client_header_timeout);
+            /* One deadline for the whole head, however slowly it trickles. */
+            if (!rev->timer_set) {
+                pt_add_timer(rev, cscf->client_header_timeout);
+            }
             return;
         }
     }

@@ -59,6 +59,7 @@ special_breaks_keepalive(int status)
     case PT_HTTP_REQUEST_ENTITY_TOO_LARGE:
     case PT_HTTP_REQUEST_URI_TOO_LARGE:
     case PT_HTTP_REQUEST_HEADER_TOO_LARGE:
+    case PT_HTTP_HEADER_FIELDS_TOO_LARGE:
     case PT_HTTP_INTERNAL_SERVER_ERROR:
     case PT_HTTP_NOT_IMPLEMENTED:
     case PT_HTTP_VERSION_NOT_SUPPORTED:
@@ -201,9 +202,19 @@ pt_http_special_response_handler(pt_http_request_t *r, int status)
         r->keepalive = 0;
     }
 
-    if (r->keepalive && pt_http_discard_request_body(r) != PT_OK)
-    {
+    if (r->keepalive && pt_http_discard_request_body(r) != PT_OK) {
         r->keepalive = 0;
+    }
+
+    /*
+     * Closing at once on an unread body would make the client's kernel
+     * answer its remaining bytes with a reset, which can wipe out our
+     * response before it is read: linger instead.
+     */
+    if (!r->keepalive && !r->request_body && !r->discard_body
+        && (r->headers_in.content_length_n > 0 || r->headers_in.chunked))
+    {
+        r->lingering_close = 1;
     }
 
     if (clcf->error_pages && (!r->error_page || clcf->recursive_error_pages)

@@ -196,6 +196,7 @@ pt_worker_process_cycle(pt_cycle_t *cycle, unsigned number)
         if (pt_quit && !pt_exiting) {
             pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "gracefully shutting down");
             worker_begin_quit(cycle);
+            continue;
         }
 
         if (pt_exiting && worker_idle(cycle)) {
@@ -248,6 +249,7 @@ pt_single_process_cycle(pt_cycle_t *cycle)
 
         if (pt_quit && !pt_exiting) {
             worker_begin_quit(cycle);
+            continue;       /* maybe idle already: check before waiting */
         }
 
         pt_process_events_and_timers(cycle);

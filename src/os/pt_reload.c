@@ -331,6 +331,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
 }
 
 
+bool
+pt_reload_inherited(void)
+{
+    return pt_inherited;
+}
+
+
 void
 pt_reload_retire_old(pt_cycle_t *cycle)
 {

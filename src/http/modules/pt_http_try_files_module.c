@@ -77,14 +77,15 @@ try_files_fallback(pt_http_request_t *r, const try_file_t *tf,
     }
 
     /*
-     * Both calls rerun the phases and return PT_DONE, which the generic
-     * phase checker takes as "stop here".  pt_http_named_location() drops
-     * the reference it took itself; after pt_http_internal_redirect() the
-     * caller does (nginx's try_files finalizes with NGX_DONE the same way).
+     * Both calls take a reference, rerun the phases and return PT_DONE; the
+     * caller drops the reference (nginx's try_files finalizes with NGX_DONE
+     * the same way), and the generic phase checker stops on PT_DONE.
      */
 
     if (name->data[0] == '@') {
-        return pt_http_named_location(r, name);
+        (void) pt_http_named_location(r, name);
+        pt_http_finalize_request(r, PT_DONE);
+        return PT_DONE;
     }
 
     uri = *name;
