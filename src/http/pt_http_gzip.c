@@ -563,9 +563,10 @@ void
 pt_http_gzip_merge_bufs(pt_http_gzip_bufs_t *child,
     const pt_http_gzip_bufs_t *parent)
 {
+    static const pt_http_gzip_bufs_t  def = { .num = 32, .size = 4096 };
+
     if (child->num == 0) {
-        *child = parent->num ? *parent
-                             : (pt_http_gzip_bufs_t) { .num = 32, .size = 4096 };
+        *child = parent->num ? *parent : def;
     }
 }
 
