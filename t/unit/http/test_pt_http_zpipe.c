@@ -78,6 +78,17 @@ request(void)
 }
 
 
+/* Frees what a test allocated: the pool (giving zlib states back). */
+static void
+finish(pt_http_request_t *r, void *a, void *b)
+{
+    pt_destroy_pool(r->pool);
+    free(sink.data);
+    free(a);
+    free(b);
+}
+
+
 static pt_http_zpipe_t *
 pipe_new(pt_http_request_t *r, pt_http_zpipe_kind_e kind, size_t n,
     size_t size)
@@ -167,6 +178,7 @@ START_TEST(deflate_round_trip)
     out = sink_inflate(&n, len);
     ck_assert_uint_eq(n, len);
     ck_assert_int_eq(memcmp(out, in, len), 0);
+    finish(r, in, out);
 }
 END_TEST
 
@@ -188,6 +200,7 @@ START_TEST(deflate_output_in_full_buffers)
     ck_assert_uint_eq(sink.len % 1024, 0);
     ck_assert_uint_eq(sink.flushes, 0);
     ck_assert(!zp->done);
+    finish(r, in, NULL);
 }
 END_TEST
 
@@ -216,6 +229,7 @@ START_TEST(deflate_flush_passes_partial)
                          mem_chain(r, NULL, 0, false, true)), PT_OK);
     ck_assert(zp->done);
     ck_assert_uint_eq(sink.lasts, 1);
+    finish(r, out, NULL);
 }
 END_TEST
 
@@ -252,6 +266,7 @@ START_TEST(deflate_back_pressure)
     out = sink_inflate(&n, len);
     ck_assert_uint_eq(n, len);
     ck_assert_int_eq(memcmp(out, in, len), 0);
+    finish(r, in, out);
 }
 END_TEST
 
@@ -276,7 +291,7 @@ START_TEST(state_reused)
     ck_assert_uint_eq(pt_http_zpipe_cached(PT_ZPIPE_DEFLATE), 0);
 
     /* a pipe cut short goes back with its pool */
-    pt_destroy_pool(r->pool);
+    finish(r, NULL, NULL);
     ck_assert_uint_eq(pt_http_zpipe_cached(PT_ZPIPE_DEFLATE), 1);
 }
 END_TEST
@@ -318,6 +333,7 @@ START_TEST(inflate_members_and_bytewise_input)
     ck_assert(zp->done);
     ck_assert_uint_eq(sink.len, 12);
     ck_assert_int_eq(memcmp(sink.data, "first,second", 12), 0);
+    finish(r, NULL, NULL);
 }
 END_TEST
 
@@ -331,6 +347,7 @@ START_TEST(inflate_corrupt_fails)
     ck_assert_int_eq(pt_http_zpipe_filter(r, NULL, zp,
                          mem_chain(r, junk, sizeof(junk) - 1, false, true)),
                      PT_ERROR);
+    finish(r, NULL, NULL);
 }
 END_TEST
 
