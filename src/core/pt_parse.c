@@ -899,3 +899,80 @@ pt_sock_eq(const struct sockaddr *a, socklen_t alen,
 
     return alen == blen && memcmp(a, b, alen) == 0;
 }
+
+
+/* Parses a numeric address with an optional port; see the header. */
+int
+pt_parse_addr_port(const u_char *p, size_t len, struct sockaddr_storage *ss,
+    socklen_t *socklen)
+{
+    struct sockaddr_in6  *sin6 = (struct sockaddr_in6 *) ss;
+    struct sockaddr_in   *sin = (struct sockaddr_in *) ss;
+    const u_char         *colon, *host_end;
+    char                  text[INET6_ADDRSTRLEN + 1];
+    int64_t               port;
+    bool                  v6;
+
+    host_end = p + len;
+    colon = NULL;
+    v6 = false;
+
+    if (len && p[0] == '[') {
+        host_end = memchr(p, ']', len);
+        if (host_end == NULL) {
+            return PT_ERROR;
+        }
+
+        colon = host_end + 1 < p + len ? host_end + 1 : NULL;
+        p++;
+        v6 = true;
+
+        if (colon != NULL && *colon != ':') {
+            return PT_ERROR;
+        }
+
+    } else {
+        colon = memchr(p, ':', len);
+
+        if (colon != NULL && memchr(colon + 1, ':', p + len - colon - 1)) {
+            colon = NULL;               /* a bare IPv6 address */
+            v6 = true;
+        } else if (colon != NULL) {
+            host_end = colon;
+        }
+    }
+
+    if ((size_t) (host_end - p) >= sizeof(text) || host_end == p) {
+        return PT_ERROR;
+    }
+
+    pt_memcpy(text, p, (size_t) (host_end - p));
+    text[host_end - p] = '\0';
+
+    port = 0;
+
+    if (colon != NULL) {
+        port = pt_atoi(colon + 1, (size_t) (p + len - colon - 1 - v6), 65535);
+        if (port < 1) {
+            return PT_ERROR;
+        }
+    }
+
+    memset(ss, 0, sizeof(*ss));
+
+    if (!v6 && inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((in_port_t) port);
+        *socklen = sizeof(struct sockaddr_in);
+        return PT_OK;
+    }
+
+    if (v6 && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((in_port_t) port);
+        *socklen = sizeof(struct sockaddr_in6);
+        return PT_OK;
+    }
+
+    return PT_ERROR;
+}

@@ -80,4 +80,13 @@ in_port_t pt_sock_port(const struct sockaddr *sa);
 bool pt_sock_eq(const struct sockaddr *a, socklen_t alen,
     const struct sockaddr *b, socklen_t blen);
 
+/*
+ * Parses a numeric address as proxies write it in X-Forwarded-For:
+ * "192.0.2.1", "192.0.2.1:80", "2001:db8::1", "[2001:db8::1]" or
+ * "[2001:db8::1]:80" (len bytes, no spaces) into *ss (port 0 when none).
+ * PT_OK, or PT_ERROR for anything else (names, bad ports).
+ */
+int pt_parse_addr_port(const u_char *p, size_t len,
+    struct sockaddr_storage *ss, socklen_t *socklen);
+
 #endif /* PT_PARSE_H */

@@ -258,7 +258,9 @@ send_file_buf(pt_connection_t *c, pt_buf_t *b, off_t limit)
         }
 
         if (n == -1 && errno != EAGAIN && errno != EINTR) {
-            pt_log_error(PT_LOG_ERR, c->log, errno, "sendfile() failed");
+            /* A client that went away is routine, not an error (nginx). */
+            pt_log_error(errno == EPIPE || errno == ECONNRESET ? PT_LOG_INFO
+                         : PT_LOG_ERR, c->log, errno, "sendfile() failed");
         }
         return n;
     }

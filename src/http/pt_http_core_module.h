@@ -94,6 +94,7 @@ struct pt_http_core_loc_conf_s {
     unsigned                  exact_match:1;
     unsigned                  noregex:1;
     unsigned                  named:1;
+    unsigned                  noname:1;      /* an if block: merged, never matched */
     unsigned                  auto_redirect:1;
     unsigned                  alias_is_regex:1;
     int                       internal;

@@ -328,22 +328,38 @@ filter_chunked_header(pt_http_request_t *r, const pt_http_filter_t *f)
 }
 
 
-static pt_chain_t *
-filter_chunk_link(pt_http_request_t *r, const u_char *data, size_t len)
+/*
+ * Chunk framing bytes live in small buffers recycled once sent, so a long
+ * streamed response does not grow the request pool with every chunk.
+ */
+static pt_buf_t *
+filter_chunk_buf(pt_http_request_t *r, const char *fmt, unsigned long long n)
 {
-    pt_chain_t  *cl = pt_alloc_chain_link(r->pool);
-    pt_buf_t    *b = pt_calloc_buf(r->pool);
+    pt_chain_t  **ll = &r->chunk_bufs, *cl = NULL;
 
-    if (cl == NULL || b == NULL) {
-        return NULL;
+    for ( ; *ll; ll = &(*ll)->next) {
+        if ((*ll)->buf->pos == (*ll)->buf->last) {
+            cl = *ll;
+            break;
+        }
     }
 
-    b->pos = b->start = (u_char *) data;
-    b->last = b->end = (u_char *) data + len;
-    b->memory = 1;
-    cl->buf = b;
-    cl->next = NULL;
-    return cl;
+    if (cl == NULL) {
+        cl = pt_alloc_chain_link(r->pool);
+        if (cl == NULL || (cl->buf = pt_create_temp_buf(r->pool, 24)) == NULL) {
+            return NULL;
+        }
+        cl->next = r->chunk_bufs;
+        r->chunk_bufs = cl;
+    }
+
+    pt_buf_t  *b = cl->buf;
+
+    b->pos = b->start;
+    b->last = pt_snprintf(b->start, b->end, fmt, n);
+    b->last_buf = 0;
+    b->flush = 0;
+    return b;
 }
 
 
@@ -355,53 +371,66 @@ filter_chunked_body(pt_http_request_t *r, const pt_http_filter_t *f,
         return pt_http_next_body(r, f, in);
     }
 
-    pt_chain_t   *out = NULL, **ll = &out;
+    /* The writer copies the links it keeps: ours can live on the stack. */
+    pt_chain_t    links[66];
+    size_t        n = 0;
     off_t         size = 0;
     bool          last = false;
 
     for (pt_chain_t *cl = in; cl; cl = cl->next) {
         size += pt_buf_special(cl->buf) ? 0 : pt_buf_size(cl->buf);
         last |= cl->buf->last_buf;
+        n++;
     }
 
+    if (n > 64) {
+        /* More links than the stack holds: pass them in two calls. */
+        pt_chain_t  *cl = in;
+
+        for (size_t i = 1; i < 64; i++) {
+            cl = cl->next;
+        }
+
+        pt_chain_t  *rest = cl->next;
+
+        cl->next = NULL;
+        int  rc = filter_chunked_body(r, f, in);
+        cl->next = rest;
+        return rc == PT_ERROR ? rc : filter_chunked_body(r, f, rest);
+    }
+
+    n = 0;
+
     if (size > 0) {
-        u_char  *head = pt_pnalloc(r->pool, 20);
-
-        if (head == NULL) {
+        links[n].buf = filter_chunk_buf(r, "%llx\r\n", (unsigned long long) size);
+        if (links[n++].buf == NULL) {
             return PT_ERROR;
         }
-
-        u_char  *e = pt_snprintf(head, head + 20, "%llx\r\n",
-                                 (unsigned long long) size);
-
-        if ((*ll = filter_chunk_link(r, head, (size_t) (e - head))) == NULL) {
-            return PT_ERROR;
-        }
-        ll = &(*ll)->next;
     }
 
     for (pt_chain_t *cl = in; cl; cl = cl->next) {
-        if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
-            return PT_ERROR;
-        }
-        (*ll)->buf = cl->buf;
-        (*ll)->next = NULL;
-        ll = &(*ll)->next;
+        links[n++].buf = cl->buf;
     }
 
     const char  *tail = last ? (size ? "\r\n0\r\n\r\n" : "0\r\n\r\n")
                              : (size ? "\r\n" : NULL);
 
     if (tail) {
-        if ((*ll = filter_chunk_link(r, (const u_char *) tail, strlen(tail)))
-            == NULL)
-        {
+        pt_buf_t  *b = filter_chunk_buf(r, tail, 0);
+
+        if (b == NULL) {
             return PT_ERROR;
         }
-        (*ll)->buf->last_buf = last;
+        b->last_buf = last;
+        b->flush = 1;
+        links[n++].buf = b;
     }
 
-    return pt_http_next_body(r, f, out);
+    for (size_t i = 0; i < n; i++) {
+        links[i].next = i + 1 < n ? &links[i + 1] : NULL;
+    }
+
+    return pt_http_next_body(r, f, n ? links : NULL);
 }
 
 
@@ -436,7 +465,10 @@ pt_http_write_filter(pt_http_request_t *r, pt_chain_t *in)
     }
 
     for (pt_chain_t *cl = in; cl; cl = cl->next) {
-        if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
+        if (r->free_links) {
+            *ll = r->free_links;
+            r->free_links = (*ll)->next;
+        } else if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
             return PT_ERROR;
         }
         (*ll)->buf = cl->buf;
@@ -468,7 +500,14 @@ pt_http_write_filter(pt_http_request_t *r, pt_chain_t *in)
         return PT_ERROR;
     }
 
-    r->out = rest;
+    /* Sent links go back to the request's free list for the next call. */
+    while (r->out != rest) {
+        pt_chain_t  *done = r->out;
+
+        r->out = done->next;
+        done->next = r->free_links;
+        r->free_links = done;
+    }
 
     if (rest == NULL) {
         return PT_OK;

@@ -40,7 +40,8 @@ loc_collect(pt_conf_t *cf, pt_array_t *all, size_t *n, int kind)
     *n = 0;
     for (size_t i = 0; i < all->nelts; i++) {
         loc_t  *l = src[i];
-        int     k = l->named ? 3 : l->regex ? 2 : l->exact_match ? 1 : 0;
+        int     k = l->noname ? -1 : l->named ? 3 : l->regex ? 2
+                    : l->exact_match ? 1 : 0;
 
         if (k == kind) {
             out[(*n)++] = l;
@@ -64,7 +65,7 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
 
     for (size_t i = 0; i < all->nelts; i++) {
         for (size_t j = i + 1; j < all->nelts; j++) {
-            if (!l[i]->regex && !l[j]->regex
+            if (!l[i]->regex && !l[j]->regex && !l[i]->noname && !l[j]->noname
                 && l[i]->exact_match == l[j]->exact_match
                 && pt_str_eq(&l[i]->name, &l[j]->name))
             {

@@ -196,6 +196,8 @@ struct pt_http_request_s {
     pt_str_t                      schema;         /* absolute-form */
 
     pt_chain_t                   *out;            /* unsent output */
+    pt_chain_t                   *free_links;     /* sent, for reuse */
+    pt_chain_t                   *chunk_bufs;     /* chunk framing buffers */
     pt_http_variable_value_t     *variables;
     int                          *captures;       /* last regex match */
     unsigned                      ncaptures;

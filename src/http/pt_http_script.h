@@ -30,4 +30,36 @@ int pt_http_script_next(const pt_str_t *text, size_t *pos,
 /* Number of variables and captures in text; -1 when text is malformed. */
 int pt_http_script_count(const pt_str_t *text);
 
+/* The condition of `if (...)`, as nginx's rewrite module reads it. */
+typedef enum {
+    PT_HTTP_COND_VAR = 0,      /* ($v): true unless empty or "0" */
+    PT_HTTP_COND_EQ,           /* ($v = text) */
+    PT_HTTP_COND_NE,           /* ($v != text) */
+    PT_HTTP_COND_REGEX,        /* ($v ~ re), ~*, !~, !~* */
+    PT_HTTP_COND_FILE          /* (-f path), -d -e -x, and !-f ... */
+} pt_http_cond_e;
+
+typedef enum {
+    PT_HTTP_COND_ERR_INVALID = 0,    /* invalid condition "bad" */
+    PT_HTTP_COND_ERR_UNEXPECTED      /* unexpected "bad" in condition */
+} pt_http_cond_err_e;
+
+typedef struct {
+    pt_http_cond_e   type;
+    pt_str_t         var;        /* variable name, without '$' or braces */
+    pt_str_t         operand;    /* text, regex or path (may hold $vars) */
+    u_char           file_op;    /* 'f', 'd', 'e' or 'x' */
+    unsigned         negative:1; /* !~, !~*, !-f ... */
+    unsigned         caseless:1; /* ~*, !~* */
+} pt_http_cond_t;
+
+/*
+ * Parses the n arguments of `if` after its name ("($a", "=", "b)" or
+ * "(", "-f", "$x", ")") into cond; strings point into args, which are not
+ * modified.  Returns PT_OK, or PT_ERROR with *kind and *bad (the offending
+ * argument) set for the message.  Nothing is allocated.
+ */
+int pt_http_script_parse_cond(const pt_str_t *args, size_t n,
+    pt_http_cond_t *cond, pt_http_cond_err_e *kind, pt_str_t *bad);
+
 #endif /* PT_HTTP_SCRIPT_H */

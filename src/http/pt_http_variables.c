@@ -295,6 +295,7 @@ pt_http_variables_init_vars(pt_conf_t *cf)
             }
 
             v[i].get = av[n]->get;
+            v[i].set = av[n]->set;
             v[i].data = av[n]->data;
             v[i].flags = av[n]->flags;
             av[n]->index = (unsigned) i;

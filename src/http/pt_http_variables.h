@@ -16,6 +16,10 @@ typedef struct {
 typedef int (*pt_http_get_variable_pt)(pt_http_request_t *r,
     pt_http_variable_value_t *v, uintptr_t data);
 
+/* Stores v into what the variable reflects (`set $args ...`). */
+typedef void (*pt_http_set_variable_pt)(pt_http_request_t *r,
+    pt_http_variable_value_t *v, uintptr_t data);
+
 #define PT_HTTP_VAR_CHANGEABLE   1   /* `set` may assign it */
 #define PT_HTTP_VAR_NOCACHEABLE  2
 #define PT_HTTP_VAR_PREFIX       4   /* name is a prefix: arg_, http_ ... */
@@ -24,6 +28,7 @@ typedef int (*pt_http_get_variable_pt)(pt_http_request_t *r,
 typedef struct {
     pt_str_t                  name;
     pt_http_get_variable_pt   get;
+    pt_http_set_variable_pt   set;       /* NULL: `set` stores the value */
     uintptr_t                 data;
     unsigned                  flags;
     unsigned                  index;

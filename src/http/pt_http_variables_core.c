@@ -83,6 +83,10 @@ static int var_cookie(pt_http_request_t *r, pt_http_variable_value_t *v,
     uintptr_t data);
 static int var_arg(pt_http_request_t *r, pt_http_variable_value_t *v,
     uintptr_t data);
+static int var_proxy_add_xff(pt_http_request_t *r,
+    pt_http_variable_value_t *v, uintptr_t data);
+static void var_set_request_str(pt_http_request_t *r,
+    pt_http_variable_value_t *v, uintptr_t data);
 
 
 #define VAR_NOCACHE  PT_HTTP_VAR_NOCACHEABLE
@@ -143,6 +147,7 @@ static const core_var_t  core_vars[] = {
     { "nginx_version", var_static, (uintptr_t) PORTICO_VERSION, 0 },
     { "portico_version", var_static, (uintptr_t) PORTICO_VERSION, 0 },
     { "request_completion", var_request_completion, 0, VAR_NOCACHE },
+    { "proxy_add_x_forwarded_for", var_proxy_add_xff, 0, 0 },
 
     { "http_", var_http, 0, PT_HTTP_VAR_PREFIX },
     { "sent_http_", var_sent_http, 0, PT_HTTP_VAR_PREFIX | VAR_NOCACHE },
@@ -519,6 +524,62 @@ var_request_str(pt_http_request_t *r, pt_http_variable_value_t *v,
     }
 
     return var_set(v, s->data, s->len);
+}
+
+
+/*
+ * The client's X-Forwarded-For lines joined with ", ", then ", " and
+ * $remote_addr; just $remote_addr without the header.
+ */
+static int
+var_proxy_add_xff(pt_http_request_t *r, pt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    pt_table_elt_t  *h;
+    pt_str_t        *addr;
+    size_t           len;
+    u_char          *p;
+
+    addr = &r->connection->addr_text;
+    len = addr->len;
+
+    for (h = r->headers_in.x_forwarded_for; h; h = h->dup) {
+        len += h->value.len + 2;
+    }
+
+    if (len == addr->len) {
+        return var_set(v, addr->data, addr->len);
+    }
+
+    p = pt_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return PT_ERROR;
+    }
+
+    v->data = p;
+
+    for (h = r->headers_in.x_forwarded_for; h; h = h->dup) {
+        p = pt_cpymem(p, h->value.data, h->value.len);
+        *p++ = ',';
+        *p++ = ' ';
+    }
+
+    pt_memcpy(p, addr->data, addr->len);
+
+    return var_set(v, v->data, len);
+}
+
+
+/* `set $args ...`: the request's own string changes. */
+static void
+var_set_request_str(pt_http_request_t *r, pt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    pt_str_t  *s;
+
+    s = (pt_str_t *) ((u_char *) r + data);
+    s->len = v->len;
+    s->data = v->data;
 }
 
 
@@ -1286,6 +1347,11 @@ pt_http_variables_add_core_vars(pt_conf_t *cf)
         }
 
         v->get = core_vars[i].get;
+
+        /* the changeable core variables are request strings ($args) */
+        if (core_vars[i].flags & PT_HTTP_VAR_CHANGEABLE) {
+            v->set = var_set_request_str;
+        }
         v->data = core_vars[i].data;
     }
 

@@ -413,6 +413,50 @@ START_TEST(sock_helpers)
 END_TEST
 
 
+/* Renders pt_parse_addr_port's result as "addr|port" or "ERROR". */
+static const char *
+addr_port(const char *text)
+{
+    static char               out[128];
+    struct sockaddr_storage   ss;
+    socklen_t                 len;
+    u_char                    buf[64];
+    size_t                    n;
+
+    if (pt_parse_addr_port((const u_char *) text, strlen(text), &ss, &len)
+        != PT_OK)
+    {
+        return "ERROR";
+    }
+
+    n = pt_sock_ntop((struct sockaddr *) &ss, len, buf, sizeof(buf), false);
+    snprintf(out, sizeof(out), "%.*s|%u", (int) n, buf,
+             (unsigned) pt_sock_port((struct sockaddr *) &ss));
+    return out;
+}
+
+
+START_TEST(addr_port_cases)
+{
+    ck_assert_str_eq(addr_port("192.0.2.1"), "192.0.2.1|0");
+    ck_assert_str_eq(addr_port("192.0.2.1:8080"), "192.0.2.1|8080");
+    ck_assert_str_eq(addr_port("2001:db8::1"), "2001:db8::1|0");
+    ck_assert_str_eq(addr_port("[2001:db8::1]"), "2001:db8::1|0");
+    ck_assert_str_eq(addr_port("[2001:db8::1]:443"), "2001:db8::1|443");
+    ck_assert_str_eq(addr_port("::ffff:192.0.2.1"), "::ffff:192.0.2.1|0");
+    ck_assert_str_eq(addr_port(""), "ERROR");
+    ck_assert_str_eq(addr_port("example.com"), "ERROR");
+    ck_assert_str_eq(addr_port("192.0.2.1:0"), "ERROR");
+    ck_assert_str_eq(addr_port("192.0.2.1:65536"), "ERROR");
+    ck_assert_str_eq(addr_port("192.0.2.1:"), "ERROR");
+    ck_assert_str_eq(addr_port("[2001:db8::1"), "ERROR");
+    ck_assert_str_eq(addr_port("[2001:db8::1]x"), "ERROR");
+    ck_assert_str_eq(addr_port("[192.0.2.1]"), "ERROR");
+    ck_assert_str_eq(addr_port("1.2.3.4.5"), "ERROR");
+}
+END_TEST
+
+
 Suite *
 pt_suite_parse(void)
 {
@@ -436,6 +480,10 @@ pt_suite_parse(void)
     tc = tcase_create("pt_parse_url");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, urls);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("pt_parse_addr_port");
+    tcase_add_test(tc, addr_port_cases);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pt_sock_ntop");

@@ -146,6 +146,120 @@ START_TEST(script_binary_safe)
 END_TEST
 
 
+/*
+ * Parses the space-separated arguments of an `if` and renders the result:
+ * "VAR(v)", "EQ(v,x)", "NE(v,x)", "RE(v,x)" with "!" and "*" flags,
+ * "FILE(f,x)" with "!", or "INVALID(bad)" / "UNEXPECTED(bad)".
+ */
+static const char *
+cond(const char *src)
+{
+    static char          out[256];
+    static char          buf[256];
+    pt_str_t             args[PT_CONF_MAX_ARGS];
+    pt_http_cond_t       c;
+    pt_http_cond_err_e   kind;
+    pt_str_t             bad;
+    size_t               n;
+    char                *p, *save;
+
+    snprintf(buf, sizeof(buf), "%s", src);
+    n = 0;
+
+    for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+        args[n].data = (u_char *) p;
+        args[n].len = strlen(p);
+        n++;
+    }
+
+    if (pt_http_script_parse_cond(args, n, &c, &kind, &bad) != PT_OK) {
+        snprintf(out, sizeof(out), "%s(%.*s)",
+                 kind == PT_HTTP_COND_ERR_INVALID ? "INVALID" : "UNEXPECTED",
+                 PT_STR_ARG(bad));
+        return out;
+    }
+
+    switch (c.type) {
+    case PT_HTTP_COND_VAR:
+        snprintf(out, sizeof(out), "VAR(%.*s)", PT_STR_ARG(c.var));
+        break;
+    case PT_HTTP_COND_EQ:
+    case PT_HTTP_COND_NE:
+        snprintf(out, sizeof(out), "%s(%.*s,%.*s)",
+                 c.type == PT_HTTP_COND_EQ ? "EQ" : "NE", PT_STR_ARG(c.var),
+                 PT_STR_ARG(c.operand));
+        break;
+    case PT_HTTP_COND_REGEX:
+        snprintf(out, sizeof(out), "%sRE%s(%.*s,%.*s)", c.negative ? "!" : "",
+                 c.caseless ? "*" : "", PT_STR_ARG(c.var),
+                 PT_STR_ARG(c.operand));
+        break;
+    case PT_HTTP_COND_FILE:
+        snprintf(out, sizeof(out), "%sFILE(%c,%.*s)", c.negative ? "!" : "",
+                 c.file_op, PT_STR_ARG(c.operand));
+        break;
+    }
+
+    return out;
+}
+
+
+START_TEST(cond_variable)
+{
+    ck_assert_str_eq(cond("($a)"), "VAR(a)");
+    ck_assert_str_eq(cond("( $a )"), "VAR(a)");
+    ck_assert_str_eq(cond("(${a_b})"), "VAR(a_b)");
+    ck_assert_str_eq(cond("($)"), "INVALID($)");
+}
+END_TEST
+
+
+START_TEST(cond_compare)
+{
+    ck_assert_str_eq(cond("($a = b)"), "EQ(a,b)");
+    ck_assert_str_eq(cond("( $a = b )"), "EQ(a,b)");
+    ck_assert_str_eq(cond("($a != $b)"), "NE(a,$b)");
+    ck_assert_str_eq(cond("($a = ))"), "EQ(a,))");
+    ck_assert_str_eq(cond("($a == b)"), "UNEXPECTED(==)");
+    ck_assert_str_eq(cond("($a = b c)"), "INVALID($a)");
+}
+END_TEST
+
+
+START_TEST(cond_regex)
+{
+    ck_assert_str_eq(cond("($uri ~ ^/a(b))"), "RE(uri,^/a(b))");
+    ck_assert_str_eq(cond("($uri ~* x)"), "RE*(uri,x)");
+    ck_assert_str_eq(cond("($uri !~ x)"), "!RE(uri,x)");
+    ck_assert_str_eq(cond("($uri !~* x)"), "!RE*(uri,x)");
+    ck_assert_str_eq(cond("($uri ~~ x)"), "UNEXPECTED(~~)");
+}
+END_TEST
+
+
+START_TEST(cond_file)
+{
+    ck_assert_str_eq(cond("(-f $request_filename)"), "FILE(f,$request_filename)");
+    ck_assert_str_eq(cond("( !-d /tmp )"), "!FILE(d,/tmp)");
+    ck_assert_str_eq(cond("(-e x)"), "FILE(e,x)");
+    ck_assert_str_eq(cond("(!-x x)"), "!FILE(x,x)");
+    ck_assert_str_eq(cond("(-z x)"), "INVALID(-z)");
+    ck_assert_str_eq(cond("(-f)"), "INVALID(-f)");
+}
+END_TEST
+
+
+START_TEST(cond_brackets)
+{
+    ck_assert_str_eq(cond("$a"), "INVALID($a)");
+    ck_assert_str_eq(cond("($a"), "INVALID($a)");
+    ck_assert_str_eq(cond("()"), "INVALID())");
+    ck_assert_str_eq(cond("( )"), "INVALID())");
+    ck_assert_str_eq(cond("(a)"), "INVALID(a)");
+}
+END_TEST
+
+
 Suite *
 pt_suite_http_script(void)
 {
@@ -163,6 +277,14 @@ pt_suite_http_script(void)
 
     tc = tcase_create("pt_http_script_count");
     tcase_add_test(tc, script_count);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("pt_http_script_parse_cond");
+    tcase_add_test(tc, cond_variable);
+    tcase_add_test(tc, cond_compare);
+    tcase_add_test(tc, cond_regex);
+    tcase_add_test(tc, cond_file);
+    tcase_add_test(tc, cond_brackets);
     suite_add_tcase(s, tc);
 
     return s;

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Shared by the proxy module's files: its location conf and request state. */
+#ifndef PT_HTTP_PROXY_H
+#define PT_HTTP_PROXY_H
+
+#include "pt_http_upstream.h"
+#include "pt_http_upstream_parse.h"
+
+#define PROXY_NEXT_ERROR          0x0002
+#define PROXY_NEXT_TIMEOUT        0x0004
+#define PROXY_NEXT_INVALID_HEADER 0x0008
+#define PROXY_NEXT_HTTP_500       0x0010
+#define PROXY_NEXT_HTTP_502       0x0020
+#define PROXY_NEXT_HTTP_503       0x0040
+#define PROXY_NEXT_HTTP_504       0x0080
+#define PROXY_NEXT_HTTP_403       0x0100
+#define PROXY_NEXT_HTTP_404       0x0200
+#define PROXY_NEXT_HTTP_429       0x0400
+#define PROXY_NEXT_NON_IDEMPOTENT 0x0800
+#define PROXY_NEXT_OFF            0x0001
+
+typedef struct {
+    pt_str_t                  name;        /* as given, e.g. "X-Real-IP" */
+    pt_http_complex_value_t   value;
+} proxy_header_t;
+
+typedef struct {
+    pt_str_t                      url;          /* proxy_pass argument */
+    pt_http_upstream_srv_conf_t  *upstream;     /* NULL: url_cv at run time */
+    pt_http_complex_value_t      *url_cv;
+    pt_str_t                      host;         /* $proxy_host */
+    pt_str_t                      port;         /* $proxy_port */
+    pt_str_t                      uri;          /* URI part of the URL */
+    pt_str_t                      location;     /* location name it is in */
+    unsigned                      has_uri:1;
+    unsigned                      regex_location:1;
+
+    pt_array_t                   *set_headers;  /* proxy_header_t */
+    pt_array_t                   *hide_headers; /* pt_str_t, lower case */
+    pt_array_t                   *pass_headers;
+    int                           http_version; /* 1000 or 1001 */
+    int                           pass_request_headers;
+    int                           pass_request_body;
+    int                           intercept_errors;
+    int                           redirect;     /* 1: default, 0: off */
+    pt_array_t                   *redirects;    /* pairs of pt_str_t */
+
+    pt_msec_t                     connect_timeout;
+    pt_msec_t                     send_timeout;
+    pt_msec_t                     read_timeout;
+    int                           next_upstream;
+    int                           next_upstream_tries;
+    pt_msec_t                     next_upstream_timeout;
+
+    int                           buffering;
+    size_t                        buffer_size;
+    int                           nbuffers;
+    size_t                        buffers_size;
+    size_t                        busy_buffers_size;
+    pt_msec_t                     upstream_wait;
+} proxy_loc_conf_t;
+
+typedef struct {
+    pt_http_request_t            *r;
+    proxy_loc_conf_t             *plcf;
+    pt_http_upstream_srv_conf_t  *us;
+    pt_connection_t              *pc;           /* to the backend */
+    pt_http_upstream_peer_t      *peer;
+    uint64_t                      tried;
+    unsigned                      tries;
+    pt_msec_t                     started;      /* first try */
+    pt_msec_t                     try_started;
+    pt_array_t                    states;       /* pt_http_upstream_state_t */
+    pt_str_t                      host;         /* $proxy_host of this try */
+
+    pt_chain_t                   *request;      /* head + body, to send */
+    pt_buf_t                     *head;         /* the request head */
+    pt_chain_t                   *out;          /* what is left to send */
+
+    pt_buf_t                     *header_in;    /* the response head */
+    pt_http_parse_t               parse;
+    pt_http_status_t              status;
+    unsigned                      status_done:1;
+    unsigned                      header_sent:1;   /* to the client */
+    unsigned                      reused:1;        /* pc came from the cache */
+    unsigned                      upstream_keepalive:1;
+    unsigned                      chunked:1;
+    unsigned                      eof:1;
+    unsigned                      done:1;
+    unsigned                      no_body:1;
+
+    off_t                         rest;          /* -1: to EOF or chunked */
+    pt_http_chunked_t             decoder;
+
+    pt_buf_t                    **bufs;          /* proxy_buffers */
+    unsigned                      nbufs;
+} proxy_ctx_t;
+
+extern pt_module_t  pt_http_proxy_module;
+
+/* Builds ctx->request (head, and the body when passed); PT_OK/PT_ERROR. */
+int pt_http_proxy_create_request(proxy_ctx_t *ctx);
+
+/*
+ * Turns the backend's head in ctx->header_in into r->headers_out
+ * (hiding, hop-by-hop removal, redirects); PT_OK, PT_DECLINED for an
+ * invalid head, or PT_ERROR.
+ */
+int pt_http_proxy_process_header(proxy_ctx_t *ctx);
+
+/* Starts relaying the body after the head went to the client. */
+void pt_http_proxy_relay_start(proxy_ctx_t *ctx);
+
+/* Reads more of the body from the backend and passes it on. */
+void pt_http_proxy_relay_read(proxy_ctx_t *ctx);
+
+/* Starts a try on peer (a cached connection or a new one). */
+void proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer);
+
+/* Ends the backend side: keeps or closes pc, finalizes r with rc. */
+void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);
+
+#endif /* PT_HTTP_PROXY_H */

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What goes to the backend (one unambiguous request) and what comes back. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_http.h"
+#include "pt_http_proxy.h"
+
+/* Never forwarded in either direction (RFC 9110 7.6.1), nor our framing. */
+static const char  *proxy_hop_by_hop[] = {
+    "connection", "keep-alive", "te", "trailer", "transfer-encoding",
+    "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+    "content-length", "expect", NULL
+};
+
+/* Backend headers nginx hides by default. */
+static const char  *proxy_hidden_default[] = {
+    "date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
+    "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset", NULL
+};
+
+
+static bool
+proxy_name_in(const pt_str_t *lc, const char **list)
+{
+    for (size_t i = 0; list[i]; i++) {
+        if (strlen(list[i]) == lc->len && memcmp(list[i], lc->data, lc->len) == 0) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
+static bool
+proxy_name_in_array(const pt_str_t *lc, const pt_array_t *a)
+{
+    const pt_str_t  *s = a ? a->elts : NULL;
+
+    for (size_t i = 0; a && i < a->nelts; i++) {
+        if (pt_str_eq(&s[i], lc)) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
+/* The URI to send: nginx's rules for proxy_pass with and without a URI. */
+static int
+proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
+{
+    pt_http_request_t  *r = ctx->r;
+    proxy_loc_conf_t   *plcf = ctx->plcf;
+
+    if (!plcf->has_uri) {
+        /* Without a URI part the request URI passes as received. */
+        *uri = r->internal ? r->uri : r->unparsed_uri;
+
+        if (r->internal && r->args.len) {
+            size_t  len = r->uri.len + 1 + r->args.len;
+            u_char *p = pt_pnalloc(r->pool, len);
+
+            if (p == NULL) {
+                return PT_ERROR;
+            }
+            uri->data = p;
+            p = pt_cpymem(p, r->uri.data, r->uri.len);
+            *p++ = '?';
+            memcpy(p, r->args.data, r->args.len);
+            uri->len = len;
+        }
+        return PT_OK;
+    }
+
+    /*
+     * With one, the matched location prefix is replaced by it; the rest of
+     * the (decoded, normalised) URI is escaped again, as nginx does.
+     */
+    size_t         skip = plcf->location.len <= r->uri.len ? plcf->location.len : 0;
+    const u_char  *tail = r->uri.data + skip;
+    size_t         tlen = r->uri.len - skip;
+    size_t         elen = pt_escape_len(tail, tlen, PT_ESCAPE_URI);
+    size_t         len = plcf->uri.len + elen + (r->args.len ? r->args.len + 1 : 0);
+    u_char        *p = pt_pnalloc(r->pool, len);
+
+    if (p == NULL) {
+        return PT_ERROR;
+    }
+
+    uri->data = p;
+    p = pt_cpymem(p, plcf->uri.data, plcf->uri.len);
+    p = elen == tlen ? pt_cpymem(p, tail, tlen)
+                     : pt_escape(p, tail, tlen, PT_ESCAPE_URI);
+
+    if (r->args.len) {
+        *p++ = '?';
+        p = pt_cpymem(p, r->args.data, r->args.len);
+    }
+
+    uri->len = (size_t) (p - uri->data);
+    return PT_OK;
+}
+
+
+typedef struct {
+    pt_str_t   name;
+    pt_str_t   value;
+} proxy_line_t;
+
+
+/* Evaluates proxy_set_header; later lines of one name replace earlier. */
+static int
+proxy_set_lines(proxy_ctx_t *ctx, pt_array_t *out)
+{
+    proxy_header_t  *h = ctx->plcf->set_headers->elts;
+    proxy_line_t    *l;
+
+    for (size_t i = 0; i < ctx->plcf->set_headers->nelts; i++) {
+        pt_str_t  v;
+
+        if (pt_http_complex_value(ctx->r, &h[i].value, &v) != PT_OK) {
+            return PT_ERROR;
+        }
+
+        l = out->elts;
+        size_t  j;
+
+        for (j = 0; j < out->nelts; j++) {
+            if (pt_str_caseeq(&l[j].name, &h[i].name)) {
+                break;
+            }
+        }
+
+        if (j == out->nelts && (l = pt_array_push(out)) == NULL) {
+            return PT_ERROR;
+        }
+
+        l = (proxy_line_t *) out->elts + j;
+        l->name = h[i].name;
+        l->value = v;    /* an empty value removes the header */
+    }
+
+    return PT_OK;
+}
+
+
+static bool
+proxy_is_set(const pt_array_t *set, const pt_table_elt_t *h)
+{
+    const proxy_line_t  *l = set->elts;
+
+    for (size_t i = 0; i < set->nelts; i++) {
+        if (pt_str_caseeq(&l[i].name, &h->key)) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
+static size_t
+proxy_head_len(proxy_ctx_t *ctx, const pt_str_t *uri, const pt_array_t *set)
+{
+    pt_http_request_t   *r = ctx->r;
+    const proxy_line_t  *l = set->elts;
+    size_t               len = r->method_name.len + 1 + uri->len
+                               + sizeof(" HTTP/1.1\r\n") + 2;
+
+    for (size_t i = 0; i < set->nelts; i++) {
+        len += l[i].name.len + l[i].value.len + 4;
+    }
+
+    for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
+        len += h->key.len + h->value.len + 4;
+    }
+
+    return len + sizeof("Content-Length: \r\n") + PT_OFF_T_LEN;
+}
+
+
+static u_char *
+proxy_copy_client_headers(proxy_ctx_t *ctx, const pt_array_t *set, u_char *p)
+{
+    pt_http_request_t  *r = ctx->r;
+
+    if (!ctx->plcf->pass_request_headers) {
+        return p;
+    }
+
+    for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
+        pt_str_t  lc = { h->key.len, h->lowcase_key };
+
+        if (proxy_name_in(&lc, proxy_hop_by_hop) || proxy_is_set(set, h)) {
+            continue;
+        }
+
+        /* "Upgrade: h2c" and friends would make the backend switch protocols. */
+        p = pt_cpymem(p, h->key.data, h->key.len);
+        *p++ = ':'; *p++ = ' ';
+        p = pt_cpymem(p, h->value.data, h->value.len);
+        *p++ = '\r'; *p++ = '\n';
+    }
+
+    return p;
+}
+
+
+int
+pt_http_proxy_create_request(proxy_ctx_t *ctx)
+{
+    pt_http_request_t  *r = ctx->r;
+    pt_str_t            uri;
+    pt_array_t          set;
+    pt_buf_t           *b;
+    u_char             *p;
+
+    if (proxy_uri(ctx, &uri) != PT_OK
+        || pt_array_init(&set, r->pool, 8, sizeof(proxy_line_t))
+        || proxy_set_lines(ctx, &set) != PT_OK)
+    {
+        return PT_ERROR;
+    }
+
+    b = pt_create_temp_buf(r->pool, proxy_head_len(ctx, &uri, &set));
+    if (b == NULL) {
+        return PT_ERROR;
+    }
+
+    p = pt_cpymem(b->last, r->method_name.data, r->method_name.len);
+    *p++ = ' ';
+    p = pt_cpymem(p, uri.data, uri.len);
+    p = pt_cpymem(p, ctx->plcf->http_version == PT_HTTP_VERSION_11
+                     ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
+
+    proxy_line_t  *l = set.elts;
+
+    for (size_t i = 0; i < set.nelts; i++) {
+        if (l[i].value.len == 0) {
+            continue;
+        }
+        p = pt_cpymem(p, l[i].name.data, l[i].name.len);
+        *p++ = ':'; *p++ = ' ';
+        p = pt_cpymem(p, l[i].value.data, l[i].value.len);
+        *p++ = '\r'; *p++ = '\n';
+    }
+
+    p = proxy_copy_client_headers(ctx, &set, p);
+
+    off_t  body = r->request_body && ctx->plcf->pass_request_body
+                  ? r->request_body->received : 0;
+
+    /* Our own framing, always a length: the body was read whole. */
+    if (body > 0 || r->method == PT_HTTP_POST || r->method == PT_HTTP_PUT
+        || r->method == PT_HTTP_PATCH)
+    {
+        p = pt_snprintf(p, b->end, "Content-Length: %lld\r\n",
+                        (long long) body);
+    }
+
+    *p++ = '\r'; *p++ = '\n';
+    b->last = p;
+    ctx->head = b;
+
+    ctx->request = pt_alloc_chain_link(r->pool);
+    if (ctx->request == NULL) {
+        return PT_ERROR;
+    }
+
+    ctx->request->buf = b;
+    ctx->request->next = NULL;
+
+    if (body > 0) {
+        pt_chain_t  **ll = &ctx->request->next;
+
+        for (pt_chain_t *cl = r->request_body->bufs; cl; cl = cl->next) {
+            if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
+                return PT_ERROR;
+            }
+            (*ll)->buf = cl->buf;
+            (*ll)->next = NULL;
+            ll = &(*ll)->next;
+        }
+    }
+
+    return PT_OK;
+}
+
+
+/* The response head. */
+
+static int
+proxy_rewrite_location(proxy_ctx_t *ctx, pt_table_elt_t *h)
+{
+    pt_http_request_t  *r = ctx->r;
+    proxy_loc_conf_t   *plcf = ctx->plcf;
+    pt_str_t            from, to;
+    u_char              buf[1024];
+
+    if (plcf->redirect == 0) {
+        return PT_OK;
+    }
+
+    if (plcf->redirect == 2) {
+        pt_str_t  *pairs = plcf->redirects->elts;
+
+        for (size_t i = 0; i + 1 < plcf->redirects->nelts; i += 2) {
+            if (pt_str_caseeq_lit(&pairs[i], "default")) {
+                continue;
+            }
+            from = pairs[i];
+            to = pairs[i + 1];
+            goto replace;
+        }
+        return PT_OK;
+    }
+
+    /* default: "http://host:port/uri" of proxy_pass -> the location. */
+    from.data = buf;
+    from.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "http://%.*s%s%.*s",
+                                     PT_STR_ARG(plcf->host),
+                                     plcf->port.len ? ":" : "",
+                                     PT_STR_ARG(plcf->port))
+                         - buf);
+
+    if (plcf->has_uri) {
+        size_t  n = pt_min(plcf->uri.len, sizeof(buf) - from.len);
+
+        memcpy(buf + from.len, plcf->uri.data, n);
+        from.len += n;
+        to = plcf->location;
+    } else {
+        pt_str_set(&to, "/");
+        buf[from.len++] = '/';
+    }
+
+replace:
+    if (h->value.len < from.len
+        || pt_strncasecmp(h->value.data, from.data, from.len) != 0)
+    {
+        return PT_OK;
+    }
+
+    size_t  len = to.len + h->value.len - from.len;
+    u_char *p = pt_pnalloc(r->pool, len);
+
+    if (p == NULL) {
+        return PT_ERROR;
+    }
+
+    memcpy(p, to.data, to.len);
+    memcpy(p + to.len, h->value.data + from.len, h->value.len - from.len);
+    h->value.data = p;
+    h->value.len = len;
+    return PT_OK;
+}
+
+
+static int
+proxy_special_header(proxy_ctx_t *ctx, pt_table_elt_t *h, const pt_str_t *lc)
+{
+    pt_http_request_t  *r = ctx->r;
+
+    if (pt_str_caseeq_lit(lc, "content-length")) {
+        off_t  n;
+
+        if (r->headers_out.content_length_n != -1
+            || pt_http_parse_content_length(h->value.data, h->value.len, &n)
+               != PT_OK)
+        {
+            return PT_DECLINED;
+        }
+        r->headers_out.content_length_n = n;
+        ctx->rest = n;
+        return PT_DONE;
+    }
+
+    if (pt_str_caseeq_lit(lc, "transfer-encoding")) {
+        if (pt_http_parse_transfer_encoding(h->value.data, h->value.len)
+            != PT_OK)
+        {
+            return PT_DECLINED;
+        }
+        ctx->chunked = 1;
+        return PT_DONE;
+    }
+
+    if (pt_str_caseeq_lit(lc, "connection")) {
+        if (pt_strnstr(h->value.data, h->value.data + h->value.len, "close")) {
+            ctx->upstream_keepalive = 0;
+        }
+        return PT_DONE;
+    }
+
+    if (pt_str_caseeq_lit(lc, "content-type")) {
+        r->headers_out.content_type = h->value;
+        r->headers_out.content_type_len = h->value.len;
+        return PT_DONE;
+    }
+
+    if (pt_str_caseeq_lit(lc, "location") || pt_str_caseeq_lit(lc, "refresh")) {
+        if (proxy_rewrite_location(ctx, h) != PT_OK) {
+            return PT_ERROR;
+        }
+        if (lc->data[0] == 'l') {
+            r->headers_out.location = h;
+        }
+    }
+
+    return PT_OK;
+}
+
+
+static int
+proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
+{
+    pt_http_request_t  *r = ctx->r;
+    proxy_loc_conf_t   *plcf = ctx->plcf;
+    pt_str_t            name = { p->header_name_end - p->header_name_start,
+                                 base + p->header_name_start };
+    pt_str_t            value = { p->header_end - p->header_start,
+                                  base + p->header_start };
+    pt_str_t            lc;
+
+    lc.len = name.len;
+    lc.data = pt_pnalloc(r->pool, name.len);
+    if (lc.data == NULL) {
+        return PT_ERROR;
+    }
+    pt_strlow(lc.data, name.data, name.len);
+
+    pt_table_elt_t  *h = pt_pcalloc(r->pool, sizeof(pt_table_elt_t));
+
+    if (h == NULL) {
+        return PT_ERROR;
+    }
+
+    h->key = name;
+    h->value = value;
+    h->lowcase_key = lc.data;
+
+    int  rc = proxy_special_header(ctx, h, &lc);
+
+    if (rc != PT_OK) {
+        return rc == PT_DONE ? PT_OK : rc;
+    }
+
+    if (proxy_name_in(&lc, proxy_hop_by_hop)
+        || proxy_name_in_array(&lc, plcf->hide_headers)
+        || (proxy_name_in(&lc, proxy_hidden_default)
+            && !proxy_name_in_array(&lc, plcf->pass_headers)))
+    {
+        return PT_OK;
+    }
+
+    pt_table_elt_t  *added = pt_http_add_header_out(r, &name, &value);
+
+    if (added == NULL) {
+        return PT_ERROR;
+    }
+
+    if (lc.len == 4 && memcmp(lc.data, "etag", 4) == 0) {
+        r->headers_out.etag = added;
+    } else if (lc.len == 8 && memcmp(lc.data, "location", 8) == 0) {
+        r->headers_out.location = added;
+    } else if (lc.len == 13 && memcmp(lc.data, "last-modified", 13) == 0) {
+        r->headers_out.last_modified = added;
+        r->headers_out.last_modified_time = pt_parse_http_time(value.data,
+                                                               value.len);
+    }
+
+    return PT_OK;
+}
+
+
+int
+pt_http_proxy_process_header(proxy_ctx_t *ctx)
+{
+    pt_http_request_t  *r = ctx->r;
+    pt_buf_t           *b = ctx->header_in;
+    pt_http_parse_t     p = { 0 };
+    unsigned            code = ctx->status.code;
+
+    r->headers_out.status = code;
+
+    if (ctx->status.reason_end > ctx->status.reason_start) {
+        /* Keep the backend's reason phrase, as nginx does. */
+        r->headers_out.status_line.data = b->pos + 9;
+        r->headers_out.status_line.len = ctx->status.reason_end - 9;
+    }
+
+    ctx->upstream_keepalive = ctx->status.http_minor == 1;
+    p.pos = ctx->status.line_end;
+
+    for ( ;; ) {
+        int  rc = pt_http_parse_header_line(&p, b->pos, (size_t) (b->last - b->pos));
+
+        if (rc == PT_DONE) {
+            break;
+        }
+
+        if (rc != PT_OK) {
+            return PT_DECLINED;
+        }
+
+        rc = proxy_add_response_header(ctx, &p, b->pos);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+
+    if (ctx->chunked && r->headers_out.content_length_n != -1) {
+        return PT_DECLINED;      /* both framings: a smuggling attempt */
+    }
+
+    /* What is left in the buffer is the start of the body. */
+    b->pos += p.pos;
+
+    ctx->no_body = r->method == PT_HTTP_HEAD || code == 204 || code == 304
+                   || code < 200;
+
+    if (!ctx->chunked && ctx->rest == -1 && !ctx->no_body) {
+        ctx->upstream_keepalive = 0;     /* the body ends at EOF */
+    }
+
+    if (ctx->chunked || ctx->no_body) {
+        if (ctx->no_body && r->method != PT_HTTP_HEAD) {
+            r->headers_out.content_length_n = code == 304 ? -1 : 0;
+        }
+        ctx->rest = -1;
+    }
+
+    return PT_OK;
+}
