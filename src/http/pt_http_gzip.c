@@ -408,6 +408,26 @@ pt_http_gzip_ok(pt_http_request_t *r)
 }
 
 
+pt_table_elt_t *
+pt_http_gzip_content_encoding(pt_http_request_t *r)
+{
+    pt_table_elt_t  *ce = r->headers_out.content_encoding;
+
+    if (ce != NULL && ce->hash) {
+        return ce;
+    }
+
+    for (pt_table_elt_t *h = r->headers_out.headers.first; h; h = h->next) {
+        if (h->hash && pt_str_caseeq_lit(&h->key, "content-encoding")) {
+            r->headers_out.content_encoding = h;
+            return h;
+        }
+    }
+
+    return NULL;
+}
+
+
 int
 pt_http_gzip_vary(pt_http_request_t *r)
 {

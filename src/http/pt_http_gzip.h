@@ -38,6 +38,13 @@ int pt_http_gzip_ok(pt_http_request_t *r);
  */
 int pt_http_gzip_vary(pt_http_request_t *r);
 
+/*
+ * The response's Content-Encoding header, or NULL: the known pointer, or
+ * found in the list (a backend's headers may only be listed) and then
+ * remembered in r->headers_out.content_encoding.
+ */
+pt_table_elt_t *pt_http_gzip_content_encoding(pt_http_request_t *r);
+
 /* gzip_buffers / gunzip_buffers: number and size of output buffers. */
 typedef struct {
     size_t  num;      /* 0: unset */

@@ -61,10 +61,12 @@ gunzip_header_filter(pt_http_request_t *r, const pt_http_filter_t *f)
 {
     gunzip_loc_conf_t  *conf = pt_http_get_module_loc_conf(r,
                                                 pt_http_gunzip_filter_module);
-    pt_table_elt_t     *ce = r->headers_out.content_encoding;
+    pt_table_elt_t     *ce;
     pt_http_zpipe_t    *zp;
 
-    if (!conf->enable || ce == NULL || ce->hash == 0
+    ce = conf->enable ? pt_http_gzip_content_encoding(r) : NULL;
+
+    if (ce == NULL
         || !pt_str_caseeq_lit(&ce->value, "gzip")
         || r->headers_out.status == PT_HTTP_PARTIAL_CONTENT)
     {

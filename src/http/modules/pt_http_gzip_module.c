@@ -129,9 +129,9 @@ gzip_response_fits(pt_http_request_t *r, const gzip_loc_conf_t *conf)
         return false;
     }
 
-    if (ho->content_encoding && ho->content_encoding->hash
-        && ho->content_encoding->value.len)
-    {
+    pt_table_elt_t  *ce = pt_http_gzip_content_encoding(r);
+
+    if (ce != NULL && ce->value.len) {
         return false;
     }
 
