@@ -182,7 +182,9 @@ pt_http_writer(pt_http_request_t *r)
         return;
     }
 
-    int  rc = pt_http_write_filter(r, NULL);
+    /* A filter holding input (gzip) needs the whole chain to go on. */
+    int  rc = r->buffered ? pt_http_output_filter(r, NULL)
+                          : pt_http_write_filter(r, NULL);
 
     if (rc == PT_ERROR) {
         c->error = 1;
