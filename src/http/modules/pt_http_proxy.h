@@ -19,6 +19,20 @@
 #define PROXY_NEXT_NON_IDEMPOTENT 0x0800
 #define PROXY_NEXT_OFF            0x0001
 
+/* The parts of "http://host[:port][/uri]". */
+typedef struct {
+    pt_str_t    proxy_host;     /* host[:port] as written: $proxy_host */
+    pt_str_t    host;           /* without the port */
+    pt_str_t    port;           /* "80" when absent */
+    in_port_t   port_n;
+    unsigned    has_port:1;
+    unsigned    has_uri:1;
+    pt_str_t    uri;
+} proxy_url_t;
+
+/* Splits a proxy_pass URL; NULL, or a static error message. */
+const char *pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u);
+
 typedef struct {
     pt_str_t                  name;        /* as given, e.g. "X-Real-IP" */
     pt_http_complex_value_t   value;
@@ -72,6 +86,8 @@ typedef struct {
     pt_msec_t                     try_started;
     pt_array_t                   *states;       /* = r->upstream_states */
     pt_str_t                      host;         /* $proxy_host of this try */
+    pt_str_t                      url_uri;      /* proxy_pass with variables */
+    unsigned                      url_has_uri:1;
 
     pt_str_t                      uri;          /* as sent to the backend */
     pt_chain_t                   *request;      /* head + body, to send */

@@ -213,36 +213,34 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
 }
 
 
-/* Splits "http://host[:port][/uri]"; PT_OK or PT_ERROR (reported). */
-static int
-proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
+const char *
+pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u)
 {
-    pt_str_t    host;
-    in_port_t   port = 80;
-    bool        has_port = false;
+    pt_str_t  host;
 
-    if (url.len > 8 && pt_strncasecmp(url.data, (u_char *) "https://", 8) == 0) {
-        return pt_conf_error(cf, "https protocol requires SSL support");
+    memset(u, 0, sizeof(*u));
+
+    if (url->len > 8 && pt_strncasecmp(url->data, (u_char *) "https://", 8) == 0) {
+        return "https protocol requires SSL support";
     }
 
-    if (url.len <= 7 || pt_strncasecmp(url.data, (u_char *) "http://", 7) != 0) {
-        return pt_conf_error(cf, "invalid URL prefix in \"%.*s\"",
-                             PT_STR_ARG(url));
+    if (url->len <= 7 || pt_strncasecmp(url->data, (u_char *) "http://", 7) != 0) {
+        return "invalid URL prefix";
     }
 
-    host.data = url.data + 7;
-    host.len = url.len - 7;
+    host.data = url->data + 7;
+    host.len = url->len - 7;
 
     u_char  *slash = memchr(host.data, '/', host.len);
 
     if (slash) {
-        plcf->uri.data = slash;
-        plcf->uri.len = (size_t) (host.data + host.len - slash);
-        plcf->has_uri = 1;
+        u->uri.data = slash;
+        u->uri.len = (size_t) (host.data + host.len - slash);
+        u->has_uri = 1;
         host.len = (size_t) (slash - host.data);
     }
 
-    plcf->host = host;
+    u->proxy_host = host;
 
     /* A port after the last ':' that is not inside IPv6 brackets. */
     u_char  *colon = NULL;
@@ -257,29 +255,48 @@ proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
         }
     }
 
+    u->port_n = 80;
+    pt_str_set(&u->port, "80");
+
     if (colon) {
-        int64_t  p = pt_atoi(colon + 1, (size_t) (host.data + host.len - colon - 1),
-                             65535);
+        int64_t  p = pt_atoi(colon + 1,
+                             (size_t) (host.data + host.len - colon - 1), 65535);
 
         if (p <= 0) {
-            return pt_conf_error(cf, "invalid port in \"%.*s\"",
-                                 PT_STR_ARG(url));
+            return "invalid port";
         }
 
-        port = (in_port_t) p;
-        has_port = true;
-        plcf->port.data = colon + 1;
-        plcf->port.len = (size_t) (host.data + host.len - colon - 1);
+        u->port_n = (in_port_t) p;
+        u->has_port = 1;
+        u->port.data = colon + 1;
+        u->port.len = (size_t) (host.data + host.len - colon - 1);
         host.len = (size_t) (colon - host.data);
-    } else {
-        pt_str_set(&plcf->port, "80");
     }
 
     if (host.len == 0) {
-        return pt_conf_error(cf, "no host in \"%.*s\"", PT_STR_ARG(url));
+        return "no host";
     }
 
-    plcf->upstream = pt_http_upstream_add(cf, &host, port, has_port);
+    u->host = host;
+    return NULL;
+}
+
+
+static int
+proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
+{
+    proxy_url_t   u;
+    const char   *err = pt_http_proxy_split_url(&url, &u);
+
+    if (err) {
+        return pt_conf_error(cf, "%s in \"%.*s\"", err, PT_STR_ARG(url));
+    }
+
+    plcf->host = u.proxy_host;
+    plcf->port = u.port;
+    plcf->uri = u.uri;
+    plcf->has_uri = u.has_uri;
+    plcf->upstream = pt_http_upstream_add(cf, &u.host, u.port_n, u.has_port);
     return plcf->upstream ? PT_OK : PT_ERROR;
 }
 
@@ -1168,19 +1185,40 @@ proxy_init(pt_http_request_t *r)
 }
 
 
+/*
+ * proxy_pass with variables: the URL names an upstream { } block or an
+ * address.  Names are not looked up at run time (no blocking DNS in a
+ * worker), as nginx without a resolver.
+ */
 static int
 proxy_resolve_url(pt_http_request_t *r, proxy_ctx_t *ctx)
 {
-    pt_str_t  url;
+    pt_str_t      url;
+    proxy_url_t   u;
+    const char   *err;
 
     if (pt_http_complex_value(r, ctx->plcf->url_cv, &url) != PT_OK) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* Only names known at config time: upstream blocks and URLs used there. */
-    pt_log_error(PT_LOG_ERR, r->connection->log, 0, "proxy_pass with variables "
-                 "is limited to upstream names: \"%.*s\"", PT_STR_ARG(url));
-    return PT_HTTP_INTERNAL_SERVER_ERROR;
+    err = pt_http_proxy_split_url(&url, &u);
+    if (err) {
+        pt_log_error(PT_LOG_ERR, r->connection->log, 0, "%s in upstream "
+                     "\"%.*s\"", err, PT_STR_ARG(url));
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->us = pt_http_upstream_find(r, &u.host, u.port_n, u.has_port);
+    if (ctx->us == NULL) {
+        pt_log_error(PT_LOG_ERR, r->connection->log, 0, "no resolver defined "
+                     "to resolve %.*s", PT_STR_ARG(u.host));
+        return PT_HTTP_BAD_GATEWAY;
+    }
+
+    ctx->host = u.proxy_host;
+    ctx->url_uri = u.uri;
+    ctx->url_has_uri = u.has_uri;
+    return PT_OK;
 }
 
 
@@ -1215,8 +1253,8 @@ proxy_handler(pt_http_request_t *r)
     cln->data = ctx;
     pt_http_set_ctx(r, ctx, pt_http_proxy_module);
 
-    if (ctx->us == NULL) {
-        return proxy_resolve_url(r, ctx);
+    if (ctx->us == NULL && (rc = proxy_resolve_url(r, ctx)) != PT_OK) {
+        return rc;
     }
 
     ctx->header_in = pt_create_temp_buf(r->pool, plcf->buffer_size);

@@ -54,6 +54,12 @@ proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
     pt_http_request_t  *r = ctx->r;
     proxy_loc_conf_t   *plcf = ctx->plcf;
 
+    if (ctx->url_has_uri) {
+        /* With variables, a URI part replaces the whole request URI. */
+        *uri = ctx->url_uri;
+        return PT_OK;
+    }
+
     if (!plcf->has_uri) {
         /*
          * Without a URI part the request URI passes as received, unless a
