@@ -72,6 +72,7 @@ typedef struct {
     size_t                        buffers_size;
     size_t                        busy_buffers_size;
     pt_msec_t                     upstream_wait;
+    int                           upstream_wait_queue;
 } proxy_loc_conf_t;
 
 typedef struct {
@@ -108,6 +109,11 @@ typedef struct {
 
     off_t                         rest;          /* -1: to EOF or chunked */
     pt_http_chunked_t             decoder;
+
+    pt_event_t                    wait_ev;       /* proxy_upstream_wait */
+    pt_msec_t                     wait_delay;
+    size_t                        wait_next;
+    unsigned                      waiting:1;
 
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;

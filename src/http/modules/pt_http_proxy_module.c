@@ -75,6 +75,9 @@ static const pt_command_t  proxy_commands[] = {
       .field = PLCF(busy_buffers_size), .def.size = 8192 },
     { .name = "proxy_upstream_wait", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_msec, .field = PLCF(upstream_wait), .def.msec = 0 },
+    { .name = "proxy_upstream_wait_queue", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_conf_set_num,
+      .field = PLCF(upstream_wait_queue), .def.i = 1000, .min = 1 },
     { .name = "proxy_temp_path", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1234,
       .set = proxy_temp_path },
     PT_COMMAND_END
@@ -656,6 +659,8 @@ proxy_preconfiguration(pt_conf_t *cf)
 
 static void proxy_write_handler(pt_event_t *ev);
 static void proxy_read_handler(pt_event_t *ev);
+static bool proxy_wait(proxy_ctx_t *ctx);
+static void proxy_wait_done(proxy_ctx_t *ctx);
 
 
 static pt_http_upstream_state_t *
@@ -712,6 +717,99 @@ proxy_close_peer(proxy_ctx_t *ctx, bool failed)
 }
 
 
+/* Requests held by proxy_upstream_wait in this worker. */
+static pt_uint_t  proxy_waiting;
+
+
+static void
+proxy_wait_done(proxy_ctx_t *ctx)
+{
+    if (ctx->waiting) {
+        ctx->waiting = 0;
+        proxy_waiting--;
+    }
+
+    if (ctx->wait_ev.timer_set) {
+        pt_event_del_timer(&ctx->wait_ev);
+    }
+}
+
+
+/*
+ * The retry after a pause: every peer not marked down is tried again in
+ * turn, failed or not, since a restarting application comes back on
+ * the addresses that just refused us.
+ */
+static void
+proxy_wait_handler(pt_event_t *ev)
+{
+    proxy_ctx_t                *ctx = ev->data;
+    pt_http_upstream_peers_t   *set = &ctx->us->primary;
+
+    ev->timedout = 0;
+
+    for (size_t k = 0; k < set->npeers; k++) {
+        pt_http_upstream_peer_t  *peer = &set->peers[ctx->wait_next++
+                                                     % set->npeers];
+
+        if (!peer->down) {
+            peer->conns++;
+            proxy_connect_to(ctx, peer);
+            return;
+        }
+    }
+
+    pt_http_proxy_finish(ctx, PT_HTTP_BAD_GATEWAY);
+}
+
+
+/*
+ * proxy_upstream_wait: instead of 502 when no backend takes the
+ * connection, waits with a growing pause (100 ms doubling to 1 s) and
+ * tries again, until the configured time has passed since the request
+ * arrived.  The request (and its body) is kept for the replay.  True when
+ * the request is now waiting.
+ */
+static bool
+proxy_wait(proxy_ctx_t *ctx)
+{
+    proxy_loc_conf_t  *plcf = ctx->plcf;
+    pt_msec_t          waited = pt_current_msec - ctx->started;
+
+    if (plcf->upstream_wait == 0 || waited >= plcf->upstream_wait
+        || ctx->us->primary.npeers == 0)
+    {
+        return false;
+    }
+
+    if (!ctx->waiting) {
+        if (proxy_waiting >= (pt_uint_t) plcf->upstream_wait_queue) {
+            pt_log_error(PT_LOG_WARN, ctx->r->connection->log, 0,
+                         "proxy_upstream_wait_queue (%d) is full",
+                         plcf->upstream_wait_queue);
+            return false;
+        }
+
+        pt_log_error(PT_LOG_INFO, ctx->r->connection->log, 0, "no upstream "
+                     "available, holding the request for up to %llu ms",
+                     (unsigned long long) (plcf->upstream_wait - waited));
+        ctx->waiting = 1;
+        ctx->wait_delay = 100;
+        proxy_waiting++;
+    } else if (ctx->wait_delay < 1000) {
+        ctx->wait_delay *= 2;
+    }
+
+    pt_msec_t  delay = pt_min(ctx->wait_delay, plcf->upstream_wait - waited);
+
+    ctx->wait_ev.data = ctx;
+    ctx->wait_ev.handler = proxy_wait_handler;
+    ctx->wait_ev.log = ctx->r->connection->log;
+    pt_event_add_timer(&ctx->wait_ev, delay);
+    return true;
+}
+
+
 /*
  * A try failed (kind: PROXY_NEXT_*).  Retries on another peer when the
  * rules allow, else finalizes with status.
@@ -749,6 +847,11 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
             proxy_connect_to(ctx, peer);
             return;
         }
+    }
+
+    /* The application may be restarting: hold the request a while. */
+    if (kind == PROXY_NEXT_ERROR && !ctx->header_sent && proxy_wait(ctx)) {
+        return;
     }
 
     /* Out of peers: the client learns what went wrong last (502/504). */
@@ -905,6 +1008,9 @@ proxy_connect(proxy_ctx_t *ctx)
                                                                &ctx->tried);
 
     if (peer == NULL) {
+        if (proxy_wait(ctx)) {
+            return;
+        }
         ctx->r->connection->log->action = "connecting to upstream";
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "no live "
                      "upstreams");
@@ -1038,6 +1144,7 @@ proxy_head_done(proxy_ctx_t *ctx)
 
     proxy_state(ctx)->status = code;
     proxy_state(ctx)->header_time = pt_current_msec - ctx->try_started;
+    proxy_wait_done(ctx);
 
     static const struct { unsigned code; int kind; } retry[] = {
         { 500, PROXY_NEXT_HTTP_500 }, { 502, PROXY_NEXT_HTTP_502 },
@@ -1164,6 +1271,8 @@ static void
 proxy_cleanup(void *data)
 {
     proxy_ctx_t  *ctx = data;
+
+    proxy_wait_done(ctx);
 
     /* The client went away (or the request ended) with a backend open. */
     proxy_close_peer(ctx, false);
