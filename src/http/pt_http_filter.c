@@ -228,6 +228,10 @@ filter_connection_headers(pt_http_request_t *r, u_char *p, u_char *last)
         p = pt_snprintf(p, last, "Transfer-Encoding: chunked\r\n");
     }
 
+    if (r->upgrade) {
+        return pt_snprintf(p, last, "Connection: upgrade\r\n");
+    }
+
     if (r->keepalive) {
         p = pt_snprintf(p, last, "Connection: keep-alive\r\n");
 

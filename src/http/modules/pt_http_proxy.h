@@ -115,6 +115,10 @@ typedef struct {
     size_t                        wait_next;
     unsigned                      waiting:1;
 
+    pt_buf_t                     *tunnel_up;     /* client to backend */
+    pt_buf_t                     *tunnel_down;   /* backend to client */
+    unsigned                      tunnel:1;
+
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;
 } proxy_ctx_t;
@@ -139,6 +143,12 @@ void pt_http_proxy_relay_read(proxy_ctx_t *ctx);
 
 /* Starts a try on peer (a cached connection or a new one). */
 void proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer);
+
+/* After a 101: relays bytes both ways; PT_OK or PT_ERROR. */
+int pt_http_proxy_tunnel_start(proxy_ctx_t *ctx);
+
+/* A backend event while tunnelling. */
+void pt_http_proxy_tunnel_event(proxy_ctx_t *ctx, pt_event_t *ev);
 
 /* Ends the backend side: keeps or closes pc, finalizes r with rc. */
 void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);

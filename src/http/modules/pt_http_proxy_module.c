@@ -1051,6 +1051,11 @@ proxy_write_handler(pt_event_t *ev)
     pt_connection_t  *pc = ev->data;
     proxy_ctx_t      *ctx = pc->data;
 
+    if (ctx->tunnel) {
+        pt_http_proxy_tunnel_event(ctx, ev);
+        return;
+    }
+
     if (ev->timedout) {
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT,
                      "upstream timed out");
@@ -1198,6 +1203,11 @@ proxy_read_handler(pt_event_t *ev)
 {
     pt_connection_t  *pc = ev->data;
     proxy_ctx_t      *ctx = pc->data;
+
+    if (ctx->tunnel) {
+        pt_http_proxy_tunnel_event(ctx, ev);
+        return;
+    }
 
     if (ctx->header_sent) {
         pt_http_proxy_relay_read(ctx);
