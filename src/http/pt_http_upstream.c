@@ -293,7 +293,7 @@ upstream_keepalive_opt(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     pt_http_upstream_srv_conf_t  *us = cf->handler_data;
     pt_str_t                     *v = &pt_conf_arg(cf, 1);
 
-    if (cmd->name[10] == '_' && cmd->name[11] == 'r') {
+    if (strcmp(cmd->name, "keepalive_requests") == 0) {
         us->keepalive_requests = (int) pt_atoi(v->data, v->len, INT_MAX);
         if (us->keepalive_requests <= 0) {
             return pt_conf_error(cf, "\"%s\" directive invalid number",
@@ -590,6 +590,13 @@ upstream_idle_handler(pt_event_t *ev)
 }
 
 
+/* An idle connection is always writable; only reads say anything. */
+static void
+upstream_idle_write(pt_event_t *ev)
+{
+}
+
+
 pt_connection_t *
 pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
     pt_http_upstream_peer_t *peer)
@@ -634,7 +641,7 @@ pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us, pt_connection_t *c)
 
     c->data = us;
     c->read->handler = upstream_idle_handler;
-    c->write->handler = upstream_idle_handler;
+    c->write->handler = upstream_idle_write;
     pt_del_timer(c->write);
     pt_add_timer(c->read, us->keepalive_timeout);
     pt_queue_insert_head(&us->idle, &c->queue);
