@@ -236,6 +236,9 @@ pt_single_process_cycle(pt_cycle_t *cycle)
         exit(2);
     }
 
+    pt_notify(cycle->log, "READY=1\nSTATUS=serving (single process)\n"
+              "MAINPID=%d", (int) pt_pid);
+
     for ( ;; ) {
         pt_quit |= pt_sig_quit;
         pt_terminate |= pt_sig_terminate;

@@ -233,10 +233,15 @@ pt_master_reload(pt_cycle_t *cycle)
         return;
     }
 
+    pt_notify(cycle->log, "RELOADING=1\nMONOTONIC_USEC=%llu\n"
+              "STATUS=reloading", (unsigned long long) pt_notify_monotonic_usec());
+
     if (!reload_test_config(cycle)) {
         pt_log_error(PT_LOG_ERR, cycle->log, 0, "reload failed, the new "
                      "configuration was not applied; the old one keeps "
                      "running");
+        pt_notify(cycle->log, "READY=1\nSTATUS=reload failed, serving the "
+                  "previous configuration");
         return;
     }
 
@@ -258,6 +263,8 @@ pt_master_reload(pt_cycle_t *cycle)
 
     pt_log_error(PT_LOG_ALERT, cycle->log, errno, "execv() \"%s\" failed, "
                  "keeping the running configuration", reload_binary);
+    pt_notify(cycle->log, "READY=1\nSTATUS=reload failed, serving the "
+              "previous configuration");
     (void) unsetenv(RELOAD_ENV);
     (void) reload_set_cloexec(cycle, true);
     (void) pt_shm_zones_cloexec(cycle, true);
