@@ -140,6 +140,7 @@ typedef void (*pt_http_client_body_handler_pt)(pt_http_request_t *r);
 typedef struct {
     pt_chain_t                       *bufs;      /* body read so far */
     pt_buf_t                         *buf;
+    pt_file_ref_t                    *temp_file; /* past client_body_buffer_size */
     off_t                             rest;      /* -1: unknown (chunked) */
     off_t                             received;
     pt_http_chunked_t                *chunked;

@@ -35,6 +35,15 @@ pt_process_run(pt_cycle_t *cycle)
         return 1;
     }
 
+    /* Module start-up in the master (temp folders ...), never with -t. */
+    for (size_t i = 0; pt_modules[i]; i++) {
+        if (pt_modules[i]->init_module
+            && pt_modules[i]->init_module(cycle) != PT_OK)
+        {
+            return 1;
+        }
+    }
+
     /* A re-executed image is already the daemon (same PID). */
     if (ccf->daemon && !pt_inherited && pt_daemon(cycle->log) != PT_OK) {
         return 1;
