@@ -182,6 +182,9 @@ pt_master_process_cycle(pt_cycle_t *cycle)
     }
 
     pt_setproctitle("master process");
+
+    /* Before the workers fork: they inherit it, the old ones find it. */
+    (void) pt_handoff_init(cycle);
     master_start_workers(cycle);
 
     /* After a reload, the previous generation finishes what it has. */

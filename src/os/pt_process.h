@@ -86,6 +86,21 @@ void pt_notify(pt_log_t *log, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 uint64_t pt_notify_monotonic_usec(void);
 
+/*
+ * The reload handoff (pt_handoff.c): the master binds this generation's
+ * handoff socket before forking workers; workers take connections from
+ * it; a retiring worker probes for the next generation and sends it idle
+ * connections (true when sent: the caller then closes its own copy).
+ */
+extern unsigned  pt_generation;
+int pt_handoff_init(pt_cycle_t *cycle);
+int pt_handoff_worker_init(pt_cycle_t *cycle);
+void pt_handoff_ignore(pt_event_t *ev);
+void pt_handoff_worker_stop(void);
+bool pt_handoff_probe(void);
+bool pt_handoff_send(pt_connection_t *c);
+bool pt_handoff_available(void);
+
 /* Sets the process title shown by ps ("portico: worker process"). */
 void pt_setproctitle(const char *title);
 void pt_init_setproctitle(int argc, char **argv);

@@ -207,6 +207,7 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
         }
     }
 
+    p = pt_snprintf(p, last, ";gen=%u", pt_generation);
     p = pt_snprintf(p, last, ";shm=");
     p = pt_shm_zones_describe(cycle, p, last);
 
@@ -365,6 +366,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
     if (shm) {
         *shm = '\0';
         shm += 5;
+    }
+
+    char  *gen = strstr(copy, ";gen=");
+
+    if (gen) {
+        *gen = '\0';
+        pt_generation = (unsigned) strtoul(gen + 5, NULL, 10) + 1;
     }
 
     char  *olds = strstr(copy, ";old=");
