@@ -726,7 +726,7 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 
     if (proxy_may_retry(ctx, kind)) {
         pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                                                   &ctx->tried);
+                                             r, &ctx->tried);
 
         if (peer) {
             proxy_connect_to(ctx, peer);
@@ -736,7 +736,6 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 
     /* Out of peers: the client learns what went wrong last (502/504). */
     pt_http_proxy_finish(ctx, ctx->header_sent ? PT_ERROR : status);
-    (void) r;
 }
 
 
@@ -885,7 +884,7 @@ static void
 proxy_connect(proxy_ctx_t *ctx)
 {
     pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                                               &ctx->tried);
+                                         ctx->r, &ctx->tried);
 
     if (peer == NULL) {
         ctx->r->connection->log->action = "connecting to upstream";

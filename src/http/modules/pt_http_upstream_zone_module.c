@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* zone NAME [SIZE] in upstream { }: peer state shared by all workers. */
+#include "pt_config.h"
+#include "pt_core.h"
+#include "pt_http.h"
+#include "pt_http_upstream.h"
+
+/*
+ * The zone holds, per upstream bound to it, one node: its name, its peer
+ * count and the states of its peers (primary then backup), linked from
+ * the zone root by offsets.  The states are updated with atomics by the
+ * workers (pt_http_upstream_free_peer), so no lock is taken at run time;
+ * the nodes themselves are made only in the master, before workers fork.
+ * A reload keeps a node whose upstream has the same name and peer count,
+ * so failures and connection counts survive it.
+ */
+
+#define UPSTREAM_ZONE_TAG  PT_SHM_TAG('u', 'p', 's', 't')
+
+typedef struct {
+    uint32_t   next;                  /* offset of the next node, 0: last */
+    uint32_t   npeers;
+    uint32_t   states;                /* pt_http_upstream_peer_state_t[] */
+    uint32_t   name_len;
+    u_char     name[];
+} upstream_zone_node_t;
+
+static int upstream_zone(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
+
+static const pt_command_t  upstream_zone_commands[] = {
+    { .name = "zone", .ctx = PT_HTTP_UPS, .args = PT_CONF_TAKE12,
+      .set = upstream_zone },
+    PT_COMMAND_END
+};
+
+static const pt_http_module_t  upstream_zone_module_ctx = { 0 };
+
+pt_module_t  pt_http_upstream_zone_module = {
+    .name = "pt_http_upstream_zone_module",
+    .type = PT_HTTP_MODULE,
+    .commands = upstream_zone_commands,
+    .ctx = &upstream_zone_module_ctx,
+};
+
+
+static upstream_zone_node_t *
+upstream_zone_find(pt_shm_zone_t *zone, pt_http_upstream_srv_conf_t *us)
+{
+    size_t  n = us->primary.npeers + us->backup.npeers;
+
+    for (upstream_zone_node_t *node = pt_shm_ptr(zone,
+                                                 pt_shm_header(zone)->root);
+         node; node = pt_shm_ptr(zone, node->next))
+    {
+        if (node->npeers == n && node->name_len == us->name.len
+            && memcmp(node->name, us->name.data, us->name.len) == 0)
+        {
+            return node;
+        }
+    }
+
+    return NULL;
+}
+
+
+static upstream_zone_node_t *
+upstream_zone_create(pt_shm_zone_t *zone, pt_http_upstream_srv_conf_t *us)
+{
+    pt_slab_pool_t        *sp = pt_shm_slab(zone);
+    size_t                 n = us->primary.npeers + us->backup.npeers;
+    uint32_t               off = pt_slab_calloc(sp, sizeof(upstream_zone_node_t)
+                                                    + us->name.len);
+    uint32_t               states = pt_slab_calloc(sp,
+                               n * sizeof(pt_http_upstream_peer_state_t));
+    upstream_zone_node_t  *node = pt_shm_ptr(zone, off);
+
+    if (node == NULL || states == 0) {
+        pt_slab_free(sp, off);
+        pt_slab_free(sp, states);
+        return NULL;
+    }
+
+    node->npeers = (uint32_t) n;
+    node->states = states;
+    node->name_len = (uint32_t) us->name.len;
+    memcpy(node->name, us->name.data, us->name.len);
+    node->next = pt_shm_header(zone)->root;
+    pt_shm_header(zone)->root = off;
+    return node;
+}
+
+
+/* The zone's init hook (master, before fork): binds each upstream. */
+static int
+upstream_zone_init(pt_shm_zone_t *zone, bool adopted)
+{
+    pt_array_t                    *list = zone->data;
+    pt_http_upstream_srv_conf_t  **u = list->elts;
+
+    for (size_t i = 0; i < list->nelts; i++) {
+        upstream_zone_node_t           *node = NULL;
+        pt_http_upstream_peer_state_t  *st;
+
+        if (adopted) {
+            node = upstream_zone_find(zone, u[i]);
+        }
+
+        if (node == NULL && (node = upstream_zone_create(zone, u[i])) == NULL) {
+            pt_log_error(PT_LOG_EMERG, zone->log, 0, "zone \"%.*s\" is too "
+                         "small for upstream \"%.*s\"", PT_STR_ARG(zone->name),
+                         PT_STR_ARG(u[i]->name));
+            return PT_ERROR;
+        }
+
+        st = pt_shm_ptr(zone, node->states);
+
+        for (size_t j = 0; j < u[i]->primary.npeers; j++) {
+            u[i]->primary.peers[j].state = st++;
+        }
+
+        for (size_t j = 0; j < u[i]->backup.npeers; j++) {
+            u[i]->backup.peers[j].state = st++;
+        }
+    }
+
+    return PT_OK;
+}
+
+
+static int
+upstream_zone(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    pt_http_upstream_srv_conf_t   *us = cf->handler_data;
+    pt_str_t                       name = pt_conf_arg(cf, 1);
+    ssize_t                        size = 0;
+    pt_http_upstream_srv_conf_t  **slot;
+
+    (void) cmd;
+    (void) conf;
+
+    if (us->zone) {
+        return pt_conf_error(cf, "\"zone\" directive is duplicate");
+    }
+
+    if (pt_conf_nargs(cf) == 3) {
+        size = pt_parse_size(&pt_conf_arg(cf, 2));
+
+        if (size < 0) {
+            return pt_conf_error(cf, "invalid zone size \"%.*s\"",
+                                 PT_STR_ARG(pt_conf_arg(cf, 2)));
+        }
+
+        if (size < PT_SHM_MIN_SIZE) {
+            return pt_conf_error(cf, "zone \"%.*s\" is too small",
+                                 PT_STR_ARG(name));
+        }
+    }
+
+    us->zone = pt_shm_zone_add(cf, &name, (size_t) size, UPSTREAM_ZONE_TAG,
+                               upstream_zone_init);
+    if (us->zone == NULL) {
+        return PT_ERROR;
+    }
+
+    /* Several upstreams may share one zone (as nginx). */
+    if (us->zone->data == NULL) {
+        us->zone->data = pt_array_create(cf->pool, 2, sizeof(void *));
+        if (us->zone->data == NULL) {
+            return PT_ERROR;
+        }
+    }
+
+    slot = pt_array_push(us->zone->data);
+    if (slot == NULL) {
+        return PT_ERROR;
+    }
+
+    *slot = us;
+    return PT_OK;
+}
