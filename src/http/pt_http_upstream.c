@@ -559,7 +559,7 @@ pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us,
     }
 
     if (p) {
-        __atomic_add_fetch(&p->state->conns, 1, __ATOMIC_RELAXED);
+        pt_http_upstream_peer_acquire(p);
     }
 
     return p;

@@ -124,6 +124,13 @@ pt_http_upstream_peer_t *pt_http_upstream_rr(pt_http_upstream_srv_conf_t *us,
  */
 bool pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p);
 
+/* Counts one more connection to p (pt_http_upstream_free_peer undoes it). */
+static inline void
+pt_http_upstream_peer_acquire(pt_http_upstream_peer_t *p)
+{
+    __atomic_add_fetch(&p->state->conns, 1, __ATOMIC_RELAXED);
+}
+
 /* Marks primary peer i (backup: i + primary.npeers) as tried. */
 static inline void
 pt_http_upstream_mark(uint64_t *tried, size_t i)

@@ -753,7 +753,7 @@ proxy_wait_handler(pt_event_t *ev)
                                                      % set->npeers];
 
         if (!peer->down) {
-            peer->conns++;
+            pt_http_upstream_peer_acquire(peer);
             proxy_connect_to(ctx, peer);
             return;
         }
