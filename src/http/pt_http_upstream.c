@@ -467,7 +467,7 @@ pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p)
     }
 
     if (p->max_conns
-        && __atomic_load_n(&st->conns, __ATOMIC_RELAXED) >= p->max_conns)
+        && pt_http_upstream_peer_conns(p) >= p->max_conns)
     {
         return false;
     }
@@ -752,6 +752,7 @@ upstream_transient(pt_http_request_t *r, const pt_str_t *host, in_port_t port)
     peer->name = u.addrs[0].name;
     peer->server = *host;
     peer->weight = peer->effective_weight = 1;
+    peer->state = &peer->local;
 
     us->name = *host;
     us->implicit = 1;

@@ -131,6 +131,13 @@ pt_http_upstream_peer_acquire(pt_http_upstream_peer_t *p)
     __atomic_add_fetch(&p->state->conns, 1, __ATOMIC_RELAXED);
 }
 
+/* The active connections to p (of all workers when in a zone). */
+static inline int
+pt_http_upstream_peer_conns(const pt_http_upstream_peer_t *p)
+{
+    return __atomic_load_n(&p->state->conns, __ATOMIC_RELAXED);
+}
+
 /* Marks primary peer i (backup: i + primary.npeers) as tried. */
 static inline void
 pt_http_upstream_mark(uint64_t *tried, size_t i)

@@ -28,8 +28,8 @@ least_conn_cmp(const pt_http_upstream_peer_t *a,
     const pt_http_upstream_peer_t *b)
 {
     /* conns / weight compared without division. */
-    int64_t  x = (int64_t) a->state->conns * b->weight;
-    int64_t  y = (int64_t) b->state->conns * a->weight;
+    int64_t  x = (int64_t) pt_http_upstream_peer_conns(a) * b->weight;
+    int64_t  y = (int64_t) pt_http_upstream_peer_conns(b) * a->weight;
 
     return x < y ? -1 : x > y;
 }

@@ -121,8 +121,8 @@ random_get(pt_http_upstream_srv_conf_t *us, pt_http_request_t *r,
             pt_http_upstream_peer_t  *a = &us->primary.peers[i];
             pt_http_upstream_peer_t  *b = &us->primary.peers[j];
 
-            if ((int64_t) b->state->conns * a->weight
-                < (int64_t) a->state->conns * b->weight)
+            if ((int64_t) pt_http_upstream_peer_conns(b) * a->weight
+                < (int64_t) pt_http_upstream_peer_conns(a) * b->weight)
             {
                 i = j;
             }
