@@ -3,7 +3,8 @@
 # upstream balancers: least_conn with a slow backend, ip_hash (IPv4 /24 and
 # IPv6), hash KEY and hash KEY consistent (stability, nginx's exact peer
 # choice, ~1/N remapped when a peer goes), random and random two, each
-# respecting down; weighted round robin's exact distribution next to them.
+# respecting down, max_fails and max_conns; weighted round robin's exact
+# distribution next to them.
 # The expected peers are computed here with nginx's algorithms, so the same
 # file passes against nginx (PORTICO_BINARY=/usr/sbin/nginx).
 
@@ -19,7 +20,7 @@ use Compress::Zlib qw/crc32/;
 use Time::HiRes qw/sleep/;
 
 my $t = Test::Portico->new->has(qw/http proxy realip upstream_hash
-    upstream_ip_hash upstream_least_conn upstream_random/)->plan(21);
+    upstream_ip_hash upstream_least_conn upstream_random/)->plan(25);
 
 $t->write_conf(<<'EOF2');
 worker_processes 1;
@@ -91,8 +92,22 @@ http {
         server 127.0.0.1:%%PORT_s%%;
         server 127.0.0.1:%%PORT_f%%;
     }
+    upstream hfail {
+        hash $arg_k;
+        server 127.0.0.1:%%PORT_e%% max_fails=1 fail_timeout=30s;
+        server 127.0.0.1:%%PORT_a%%;
+        server 127.0.0.1:%%PORT_b%%;
+    }
+    upstream ipmc {
+        ip_hash;
+        server 127.0.0.1:%%PORT_s%% max_conns=1;
+        server 127.0.0.1:%%PORT_f%%;
+    }
     server {
         listen 127.0.0.1:%%PORT_8080%%;
+        location /hfail/ { proxy_pass http://hfail;
+                           proxy_next_upstream error http_500; }
+        location /ipmc/ { proxy_pass http://ipmc; }
         location /wrr/ { proxy_pass http://wrr; proxy_http_version 1.1;
                          proxy_set_header Connection ""; }
         location /lc/ { proxy_pass http://lc; }
@@ -118,6 +133,8 @@ EOF2
 
 my %b = map { $_ => Test::Portico::Backend->new($t, $_, record => 0)->start }
     qw/a b c f/;
+$b{e} = Test::Portico::Backend->new($t, 'e',
+    response => { status => 500, body => "e\n" })->start;
 $b{s} = Test::Portico::Backend->new($t, 's',
     response => { delay => 1.5, body => "s\n" })->start;
 $t->run;
@@ -264,6 +281,23 @@ cmp_ok(abs($moved / 300 - 1 / 3), '<', 0.12,
 is("@gd", "@g2", 'consistent hash: a down peer remaps like a removed one');
 my $hmoved = grep { hash_peer("k=$_", 3) ne hash_peer("k=$_", 2) } 1 .. 300;
 cmp_ok($hmoved, '>', $moved, "plain hash would move more ($hmoved)");
+
+# hash with a failing peer (max_fails=1): tried once, its keys rehash.
+my $hf = tally(map { who("/hfail/?k=$_") } 1 .. 40);
+like($hf, qr/^a=\d+,b=\d+$/, "hash: a failed peer's keys go elsewhere ($hf)");
+is($b{e}->count, 1, 'hash: the failed peer is tried once in fail_timeout');
+
+# ip_hash with max_conns=1: a client of the busy peer goes elsewhere.
+# A client whose peer is the first one, s.
+my ($n) = grep { ip_hash_peer([ 10, $_, 1 ], [ 1, 1 ], [ 1, 1 ]) eq $abc[0] }
+    1 .. 50;
+$b{s}->reset;
+$slow = http_get('/ipmc/1', 'X-Real-IP' => "10.$n.1.1", start => 1);
+$b{s}->wait_requests(1, 3);
+is(who('/ipmc/2', 'X-Real-IP' => "10.$n.1.1"), 'f',
+    'ip_hash: max_conns reached, the client goes to another peer');
+like(http_read($slow, timeout => 5), qr/\r\n\r\ns\n$/,
+    'ip_hash: the first request stayed on its peer');
 
 # random: both live peers, never the down one.
 my $r = tally(map { who("/rnd/$_") } 1 .. 60);
