@@ -15,9 +15,9 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::Backend;
 
-my $t = Test::Portico->new->has(qw/http proxy upstream_zone/)->plan(8);
+my $t = Test::Portico->new->has(qw/http proxy upstream_zone/)->plan(10);
 
-$t->write_conf(<<'EOF2');
+my $conf = <<'EOF2';
 worker_processes 2;
 events { }
 http {
@@ -46,6 +46,7 @@ http {
     }
 }
 EOF2
+$t->write_conf($conf);
 
 my %b = (a => Test::Portico::Backend->new($t, 'a')->start);
 $b{$_} = Test::Portico::Backend->new($t, $_,
@@ -87,3 +88,12 @@ portico_only(1, 'zones survive a reload', sub {
     spread('/shared/');
     is($b{e}->count, 0, 'zone: a reload keeps the failure (same peers)');
 });
+
+# Other peer parameters: the state starts afresh (as nginx, always).
+$conf =~ s/(PORT_e%% max_fails=1)/$1 weight=2/;
+$t->write_conf($conf);
+$t->reload;
+$b{e}->reset;
+($nw, $bad) = spread('/shared/');
+is($bad, 0, 'zone: changed peers after a reload, clients fine');
+is($b{e}->count, 1, 'zone: changed peers start with a fresh state');

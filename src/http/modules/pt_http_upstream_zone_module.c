@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_upstream.h"
+#include "pt_http_upstream_hash.h"
 
 /*
  * The zone holds, per upstream bound to it, one node: its name, its peer
@@ -11,14 +12,21 @@
  * the zone root by offsets.  The states are updated with atomics by the
  * workers (pt_http_upstream_free_peer), so no lock is taken at run time;
  * the nodes themselves are made only in the master, before workers fork.
- * A reload keeps a node whose upstream has the same name and peer count,
- * so failures and connection counts survive it.
+ * A reload keeps a node whose upstream has the same name and the same
+ * peers (their addresses and parameters, as a signature), so failures and
+ * connection counts survive it.  A node no upstream has used for two
+ * generations is freed: by then the workers that counted on it are gone
+ * (unless a worker outlives two reloads in a row while draining, whose
+ * late decrements would then land in freed memory: a wrong count, never
+ * a crash, since the slab keeps the pages mapped).
  */
 
 #define UPSTREAM_ZONE_TAG  PT_SHM_TAG('u', 'p', 's', 't')
 
 typedef struct {
     uint32_t   next;                  /* offset of the next node, 0: last */
+    uint32_t   gen;                   /* last generation that used it */
+    uint32_t   sig;                   /* crc32 of the peers' setup */
     uint32_t   npeers;
     uint32_t   states;                /* pt_http_upstream_peer_state_t[] */
     uint32_t   name_len;
@@ -43,16 +51,44 @@ pt_module_t  pt_http_upstream_zone_module = {
 };
 
 
+/* What must match for a reload to keep the peers' states. */
+static uint32_t
+upstream_zone_sig_set(uint32_t crc, const pt_http_upstream_peers_t *set)
+{
+    for (size_t i = 0; i < set->npeers; i++) {
+        const pt_http_upstream_peer_t  *p = &set->peers[i];
+        int                             v[4] = { p->weight, p->max_fails,
+                                                 p->max_conns, p->down };
+
+        crc = pt_crc32_update(crc, p->name.data, p->name.len);
+        crc = pt_crc32_update(crc, (const u_char *) v, sizeof(v));
+    }
+
+    return crc;
+}
+
+
+static uint32_t
+upstream_zone_sig(const pt_http_upstream_srv_conf_t *us)
+{
+    uint32_t  crc = upstream_zone_sig_set(pt_crc32_init(), &us->primary);
+
+    return pt_crc32_final(upstream_zone_sig_set(crc, &us->backup));
+}
+
+
 static upstream_zone_node_t *
 upstream_zone_find(pt_shm_zone_t *zone, pt_http_upstream_srv_conf_t *us)
 {
-    size_t  n = us->primary.npeers + us->backup.npeers;
+    size_t    n = us->primary.npeers + us->backup.npeers;
+    uint32_t  sig = upstream_zone_sig(us);
 
     for (upstream_zone_node_t *node = pt_shm_ptr(zone,
                                                  pt_shm_header(zone)->root);
          node; node = pt_shm_ptr(zone, node->next))
     {
-        if (node->npeers == n && node->name_len == us->name.len
+        if (node->npeers == n && node->sig == sig
+            && node->name_len == us->name.len
             && memcmp(node->name, us->name.data, us->name.len) == 0)
         {
             return node;
@@ -81,6 +117,7 @@ upstream_zone_create(pt_shm_zone_t *zone, pt_http_upstream_srv_conf_t *us)
     }
 
     node->npeers = (uint32_t) n;
+    node->sig = upstream_zone_sig(us);
     node->states = states;
     node->name_len = (uint32_t) us->name.len;
     memcpy(node->name, us->name.data, us->name.len);
@@ -90,20 +127,60 @@ upstream_zone_create(pt_shm_zone_t *zone, pt_http_upstream_srv_conf_t *us)
 }
 
 
-/* The zone's init hook (master, before fork): binds each upstream. */
+/* Frees the nodes no upstream used in the last two generations. */
+static void
+upstream_zone_sweep(pt_shm_zone_t *zone)
+{
+    uint32_t   gen = pt_shm_header(zone)->generation;
+    uint32_t  *link = &pt_shm_header(zone)->root;
+
+    while (*link) {
+        upstream_zone_node_t  *node = pt_shm_ptr(zone, *link);
+
+        if (node->gen + 2 < gen) {
+            uint32_t  off = *link;
+
+            *link = node->next;
+            pt_slab_free(pt_shm_slab(zone), node->states);
+            pt_slab_free(pt_shm_slab(zone), off);
+            continue;
+        }
+
+        link = &node->next;
+    }
+}
+
+
+/*
+ * The zone's init hook (master, before fork): binds each upstream to its
+ * node, kept from the previous image when it matches, made otherwise.
+ * Nodes kept are marked before the sweep, so that its room is reused.
+ */
 static int
 upstream_zone_init(pt_shm_zone_t *zone, bool adopted)
 {
     pt_array_t                    *list = zone->data;
     pt_http_upstream_srv_conf_t  **u = list->elts;
+    uint32_t                       gen = pt_shm_header(zone)->generation;
+
+    if (adopted) {
+        for (size_t i = 0; i < list->nelts; i++) {
+            upstream_zone_node_t  *node = upstream_zone_find(zone, u[i]);
+
+            if (node) {
+                node->gen = gen;
+            }
+        }
+
+        upstream_zone_sweep(zone);
+    }
 
     for (size_t i = 0; i < list->nelts; i++) {
-        upstream_zone_node_t           *node = NULL;
+        /* Upstream names are unique: a fresh zone finds nothing. */
+        upstream_zone_node_t           *node = adopted
+                                               ? upstream_zone_find(zone, u[i])
+                                               : NULL;
         pt_http_upstream_peer_state_t  *st;
-
-        if (adopted) {
-            node = upstream_zone_find(zone, u[i]);
-        }
 
         if (node == NULL && (node = upstream_zone_create(zone, u[i])) == NULL) {
             pt_log_error(PT_LOG_EMERG, zone->log, 0, "zone \"%.*s\" is too "
@@ -112,6 +189,7 @@ upstream_zone_init(pt_shm_zone_t *zone, bool adopted)
             return PT_ERROR;
         }
 
+        node->gen = gen;
         st = pt_shm_ptr(zone, node->states);
 
         for (size_t j = 0; j < u[i]->primary.npeers; j++) {
