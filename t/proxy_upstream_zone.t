@@ -15,7 +15,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::Backend;
 
-my $t = Test::Portico->new->has(qw/http proxy upstream_zone/)->plan(10);
+my $t = Test::Portico->new->has(qw/http proxy upstream_zone/)->plan(11);
 
 my $conf = <<'EOF2';
 worker_processes 2;
@@ -97,3 +97,13 @@ $b{e}->reset;
 ($nw, $bad) = spread('/shared/');
 is($bad, 0, 'zone: changed peers after a reload, clients fine');
 is($b{e}->count, 1, 'zone: changed peers start with a fresh state');
+
+# Reloads in a row, changing the peers each time: old nodes are freed.
+$conf =~ s/zone peers 64k/zone peers 32k/;
+for my $w (3 .. 8) {
+    $conf =~ s/weight=\d+/weight=$w/;
+    $t->write_conf($conf);
+    $t->reload;
+}
+($nw, $bad) = spread('/shared/');
+is($bad, 0, 'zone: six reloads with other peers, clients fine');

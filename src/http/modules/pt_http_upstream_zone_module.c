@@ -12,13 +12,13 @@
  * the zone root by offsets.  The states are updated with atomics by the
  * workers (pt_http_upstream_free_peer), so no lock is taken at run time;
  * the nodes themselves are made only in the master, before workers fork.
- * A reload keeps a node whose upstream has the same name and the same
- * peers (their addresses and parameters, as a signature), so failures and
- * connection counts survive it.  A node no upstream has used for two
- * generations is freed: by then the workers that counted on it are gone
- * (unless a worker outlives two reloads in a row while draining, whose
- * late decrements would then land in freed memory: a wrong count, never
- * a crash, since the slab keeps the pages mapped).
+ * Each image makes new nodes; a reload copies the failures of an old node
+ * whose upstream has the same name and the same peers (addresses and
+ * parameters, as a signature).  A node is freed two generations after its
+ * own: by then the workers that counted on it are gone (unless a worker
+ * outlives two reloads in a row while draining, whose late decrements
+ * would land in freed memory: a wrong count, never a crash, since the
+ * slab keeps the pages mapped).
  */
 
 #define UPSTREAM_ZONE_TAG  PT_SHM_TAG('u', 'p', 's', 't')
@@ -151,45 +151,60 @@ upstream_zone_sweep(pt_shm_zone_t *zone)
 }
 
 
+/* Failures carry over a reload; connection counts do not (see below). */
+static void
+upstream_zone_carry(pt_shm_zone_t *zone, upstream_zone_node_t *from,
+    upstream_zone_node_t *to)
+{
+    pt_http_upstream_peer_state_t  *a = pt_shm_ptr(zone, from->states);
+    pt_http_upstream_peer_state_t  *b = pt_shm_ptr(zone, to->states);
+
+    for (uint32_t i = 0; i < to->npeers; i++) {
+        b[i].fails = __atomic_load_n(&a[i].fails, __ATOMIC_RELAXED);
+        b[i].checked = __atomic_load_n(&a[i].checked, __ATOMIC_RELAXED);
+        b[i].down_until = __atomic_load_n(&a[i].down_until,
+                                          __ATOMIC_RELAXED);
+    }
+}
+
+
 /*
- * The zone's init hook (master, before fork): binds each upstream to its
- * node, kept from the previous image when it matches, made otherwise.
- * Nodes kept are marked before the sweep, so that its room is reused.
+ * The zone's init hook (master, before fork): gives each upstream a new
+ * node.  After a reload the failures of the matching old node are copied
+ * into it, while connections start from zero: the old workers still
+ * release theirs into the old node, and a count leaked by a worker that
+ * crashed is forgotten at the next reload (as nginx forgets it).
  */
 static int
 upstream_zone_init(pt_shm_zone_t *zone, bool adopted)
 {
     pt_array_t                    *list = zone->data;
     pt_http_upstream_srv_conf_t  **u = list->elts;
-    uint32_t                       gen = pt_shm_header(zone)->generation;
 
     if (adopted) {
-        for (size_t i = 0; i < list->nelts; i++) {
-            upstream_zone_node_t  *node = upstream_zone_find(zone, u[i]);
-
-            if (node) {
-                node->gen = gen;
-            }
-        }
-
         upstream_zone_sweep(zone);
     }
 
     for (size_t i = 0; i < list->nelts; i++) {
-        /* Upstream names are unique: a fresh zone finds nothing. */
-        upstream_zone_node_t           *node = adopted
-                                               ? upstream_zone_find(zone, u[i])
-                                               : NULL;
+        upstream_zone_node_t           *old = adopted
+                                              ? upstream_zone_find(zone, u[i])
+                                              : NULL;
+        upstream_zone_node_t           *node = upstream_zone_create(zone,
+                                                                    u[i]);
         pt_http_upstream_peer_state_t  *st;
 
-        if (node == NULL && (node = upstream_zone_create(zone, u[i])) == NULL) {
+        if (node == NULL) {
             pt_log_error(PT_LOG_EMERG, zone->log, 0, "zone \"%.*s\" is too "
                          "small for upstream \"%.*s\"", PT_STR_ARG(zone->name),
                          PT_STR_ARG(u[i]->name));
             return PT_ERROR;
         }
 
-        node->gen = gen;
+        if (old) {
+            upstream_zone_carry(zone, old, node);
+        }
+
+        node->gen = pt_shm_header(zone)->generation;
         st = pt_shm_ptr(zone, node->states);
 
         for (size_t j = 0; j < u[i]->primary.npeers; j++) {
