@@ -242,6 +242,12 @@ upstream_server(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         }
     }
 
+    /* As nginx: only a backup declared after the balancer is refused. */
+    if (tmpl.backup && us->no_backup) {
+        return pt_conf_error(cf, "balancing method does not support "
+                             "parameter \"backup\"");
+    }
+
     if (pt_parse_url(cf->pool, &u) != PT_OK || u.naddrs == 0) {
         return pt_conf_error(cf, "%s in upstream \"%.*s\"",
                              u.err ? u.err : "host not found",
@@ -380,7 +386,9 @@ upstream_split_peers(pt_conf_t *cf, pt_http_upstream_srv_conf_t *us)
                                                        : &us->primary;
 
         all[i].effective_weight = all[i].weight;
-        set->peers[set->npeers++] = all[i];
+        set->peers[set->npeers] = all[i];
+        set->peers[set->npeers].state = &set->peers[set->npeers].local;
+        set->npeers++;
         set->total_weight += all[i].weight;
     }
 
@@ -416,6 +424,10 @@ upstream_init_main_conf(pt_conf_t *cf, void *conf)
         if (upstream_split_peers(cf, u[i]) != PT_OK) {
             return PT_ERROR;
         }
+
+        if (u[i]->init && u[i]->init(cf, u[i]) != PT_OK) {
+            return PT_ERROR;
+        }
     }
 
     return PT_OK;
@@ -424,20 +436,48 @@ upstream_init_main_conf(pt_conf_t *cf, void *conf)
 
 /* Balancing. */
 
-static bool
-upstream_peer_usable(pt_http_upstream_peer_t *p)
+pt_http_upstream_srv_conf_t *
+pt_http_upstream_set_balancer(pt_conf_t *cf, const char *name,
+    pt_http_upstream_get_pt get, pt_http_upstream_init_pt init,
+    bool no_backup)
 {
+    pt_http_upstream_srv_conf_t  *us = cf->handler_data;
+
+    if (us->balancer) {
+        pt_log_error(PT_LOG_WARN, cf->log, 0, "load balancing method "
+                     "redefined in %.*s:%u", PT_STR_ARG(cf->file->name),
+                     cf->file->line);
+    }
+
+    us->balancer = name;
+    us->get = get;
+    us->init = init;
+    us->no_backup = no_backup;
+    return us;
+}
+
+
+bool
+pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p)
+{
+    const pt_http_upstream_peer_state_t  *st = p->state;
+
     if (p->down) {
         return false;
     }
 
-    if (p->max_conns && p->conns >= p->max_conns) {
+    if (p->max_conns
+        && pt_http_upstream_peer_conns(p) >= p->max_conns)
+    {
         return false;
     }
 
     /* After max_fails within fail_timeout, rest for fail_timeout. */
-    if (p->max_fails && p->fails >= p->max_fails
-        && (pt_msec_int_t) (pt_current_msec - p->down_until) < 0)
+    if (p->max_fails
+        && __atomic_load_n(&st->fails, __ATOMIC_RELAXED) >= p->max_fails
+        && (pt_msec_int_t) (pt_current_msec
+                            - __atomic_load_n(&st->down_until,
+                                              __ATOMIC_RELAXED)) < 0)
     {
         return false;
     }
@@ -461,8 +501,8 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
          * A lone server is never considered unavailable (nginx): there is
          * nowhere else to go, so it is tried as soon as it may be back.
          */
-        if ((*tried >> (base + i)) & 1
-            || (!upstream_peer_usable(p) && !(single && !p->down)))
+        if (pt_http_upstream_was_tried(*tried, base + i)
+            || (!pt_http_upstream_peer_usable(p) && !(single && !p->down)))
         {
             continue;
         }
@@ -483,7 +523,7 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
 
     if (best) {
         best->current_weight -= total;
-        *tried |= (uint64_t) 1 << (base + besti);
+        pt_http_upstream_mark(tried, base + besti);
     }
 
     return best;
@@ -491,7 +531,7 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
 
 
 pt_http_upstream_peer_t *
-pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us, uint64_t *tried)
+pt_http_upstream_rr(pt_http_upstream_srv_conf_t *us, uint64_t *tried)
 {
     bool                      single = us->primary.npeers == 1
                                        && us->backup.npeers == 0;
@@ -501,8 +541,25 @@ pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us, uint64_t *tried)
         p = upstream_rr(&us->backup, tried, us->primary.npeers, false);
     }
 
+    return p;
+}
+
+
+pt_http_upstream_peer_t *
+pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us,
+    pt_http_request_t *r, uint64_t *tried)
+{
+    pt_http_upstream_peer_t  *p;
+
+    /* A lone peer needs no balancer, and keeps round robin's lone rule. */
+    if (us->get && us->primary.npeers + us->backup.npeers > 1) {
+        p = us->get(us, r, tried);
+    } else {
+        p = pt_http_upstream_rr(us, tried);
+    }
+
     if (p) {
-        p->conns++;
+        pt_http_upstream_peer_acquire(p);
     }
 
     return p;
@@ -512,14 +569,23 @@ pt_http_upstream_get_peer(pt_http_upstream_srv_conf_t *us, uint64_t *tried)
 void
 pt_http_upstream_free_peer(pt_http_upstream_peer_t *peer, bool failed)
 {
-    peer->conns--;
+    pt_http_upstream_peer_state_t  *st = peer->state;
 
+    __atomic_sub_fetch(&st->conns, 1, __ATOMIC_RELAXED);
+
+    /*
+     * The fields are updated one by one with atomics: two workers failing
+     * the same peer at the same moment may both restart the window, which
+     * costs at most one extra failure before the peer rests.
+     */
     if (!failed) {
         /* A success inside the window forgives earlier failures. */
-        if (peer->fails && (pt_msec_int_t) (pt_current_msec
-                                            - peer->down_until) >= 0)
+        if (__atomic_load_n(&st->fails, __ATOMIC_RELAXED)
+            && (pt_msec_int_t) (pt_current_msec
+                                - __atomic_load_n(&st->down_until,
+                                                  __ATOMIC_RELAXED)) >= 0)
         {
-            peer->fails = 0;
+            __atomic_store_n(&st->fails, 0, __ATOMIC_RELAXED);
         }
         return;
     }
@@ -528,19 +594,23 @@ pt_http_upstream_free_peer(pt_http_upstream_peer_t *peer, bool failed)
         return;
     }
 
-    if (pt_current_msec - peer->checked > peer->fail_timeout) {
-        peer->fails = 0;
-        peer->checked = pt_current_msec;
+    if (pt_current_msec - __atomic_load_n(&st->checked, __ATOMIC_RELAXED)
+        > peer->fail_timeout)
+    {
+        __atomic_store_n(&st->fails, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&st->checked, pt_current_msec, __ATOMIC_RELAXED);
     }
 
-    peer->fails++;
+    int  fails = __atomic_add_fetch(&st->fails, 1, __ATOMIC_RELAXED);
+
     peer->effective_weight -= peer->weight / peer->max_fails;
     if (peer->effective_weight < 0) {
         peer->effective_weight = 0;
     }
 
-    if (peer->fails >= peer->max_fails) {
-        peer->down_until = pt_current_msec + peer->fail_timeout;
+    if (fails >= peer->max_fails) {
+        __atomic_store_n(&st->down_until, pt_current_msec + peer->fail_timeout,
+                         __ATOMIC_RELAXED);
         pt_log_error(PT_LOG_WARN, pt_cycle->log, 0, "upstream server "
                      "temporarily disabled while connecting to upstream: %.*s",
                      PT_STR_ARG(peer->name));
@@ -682,6 +752,7 @@ upstream_transient(pt_http_request_t *r, const pt_str_t *host, in_port_t port)
     peer->name = u.addrs[0].name;
     peer->server = *host;
     peer->weight = peer->effective_weight = 1;
+    peer->state = &peer->local;
 
     us->name = *host;
     us->implicit = 1;

@@ -3,6 +3,18 @@
 #ifndef PT_HTTP_UPSTREAM_H
 #define PT_HTTP_UPSTREAM_H
 
+/*
+ * What workers learn about a peer at run time.  Without a zone each worker
+ * keeps its own (as nginx); with `zone` it lives in shared memory and is
+ * updated with atomics, so all workers see one peer state.
+ */
+typedef struct {
+    int                      fails;
+    int                      conns;
+    pt_msec_t                checked;          /* start of the fail window */
+    pt_msec_t                down_until;
+} pt_http_upstream_peer_state_t;
+
 typedef struct {
     struct sockaddr_storage  sockaddr;
     socklen_t                socklen;
@@ -16,11 +28,8 @@ typedef struct {
     pt_msec_t                fail_timeout;
     int                      max_conns;
 
-    /* state (per worker until the zones issue shares it) */
-    int                      fails;
-    pt_msec_t                checked;          /* start of the fail window */
-    pt_msec_t                down_until;
-    int                      conns;
+    pt_http_upstream_peer_state_t  *state;     /* &local, or in the zone */
+    pt_http_upstream_peer_state_t   local;
 
     unsigned                 down:1;
     unsigned                 backup:1;
@@ -33,6 +42,17 @@ typedef struct {
 } pt_http_upstream_peers_t;
 
 typedef struct pt_http_upstream_srv_conf_s  pt_http_upstream_srv_conf_t;
+
+/*
+ * A balancer (least_conn, ip_hash, hash, random): get picks a usable peer
+ * not yet in tried and marks it there (pt_http_upstream_mark), or returns
+ * NULL; init runs once the peers are split into primary and backup, at
+ * the end of http { } (PT_OK or PT_ERROR, reported).
+ */
+typedef pt_http_upstream_peer_t *(*pt_http_upstream_get_pt)(
+    pt_http_upstream_srv_conf_t *us, pt_http_request_t *r, uint64_t *tried);
+typedef int (*pt_http_upstream_init_pt)(pt_conf_t *cf,
+    pt_http_upstream_srv_conf_t *us);
 
 struct pt_http_upstream_srv_conf_s {
     pt_str_t                  name;            /* block name or host:port */
@@ -50,6 +70,13 @@ struct pt_http_upstream_srv_conf_s {
     pt_queue_t                idle;            /* cached connections */
     int                       nidle;
 
+    const char               *balancer;        /* NULL: round robin */
+    pt_http_upstream_get_pt   get;
+    pt_http_upstream_init_pt  init;
+    void                     *balancer_data;
+    pt_shm_zone_t            *zone;            /* `zone`: shared peer state */
+
+    unsigned                  no_backup:1;     /* the balancer has none */
     unsigned                  implicit:1;      /* made from a proxy_pass URL */
     unsigned                  defined:1;       /* an upstream { } exists */
 };
@@ -75,13 +102,63 @@ pt_http_upstream_srv_conf_t *pt_http_upstream_add(pt_conf_t *cf,
     const pt_str_t *host, in_port_t port, bool has_port);
 
 /*
- * Picks a peer by smooth weighted round robin among the live primary
- * peers, then the backups; tried is a bitmap of peers already tried for
- * this request (index i of primary, then npeers + i of backup).  NULL when
- * none is usable.
+ * Picks a peer for r with the upstream's balancer (smooth weighted round
+ * robin by default) and counts a connection to it; tried is a bitmap of
+ * peers already tried for this request (index i of primary, then npeers
+ * + i of backup).  NULL when none is usable.
  */
 pt_http_upstream_peer_t *pt_http_upstream_get_peer(
-    pt_http_upstream_srv_conf_t *us, uint64_t *tried);
+    pt_http_upstream_srv_conf_t *us, pt_http_request_t *r, uint64_t *tried);
+
+/*
+ * Smooth weighted round robin among the usable primary peers not in
+ * tried, then the backups; marks the pick in tried.  NULL when none is
+ * usable.  The fallback of every other balancer.
+ */
+pt_http_upstream_peer_t *pt_http_upstream_rr(pt_http_upstream_srv_conf_t *us,
+    uint64_t *tried);
+
+/*
+ * True when p may take a request now: not down, under max_conns, and not
+ * resting after max_fails failures.
+ */
+bool pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p);
+
+/* Counts one more connection to p (pt_http_upstream_free_peer undoes it). */
+static inline void
+pt_http_upstream_peer_acquire(pt_http_upstream_peer_t *p)
+{
+    __atomic_add_fetch(&p->state->conns, 1, __ATOMIC_RELAXED);
+}
+
+/* The active connections to p (of all workers when in a zone). */
+static inline int
+pt_http_upstream_peer_conns(const pt_http_upstream_peer_t *p)
+{
+    return __atomic_load_n(&p->state->conns, __ATOMIC_RELAXED);
+}
+
+/* Marks primary peer i (backup: i + primary.npeers) as tried. */
+static inline void
+pt_http_upstream_mark(uint64_t *tried, size_t i)
+{
+    *tried |= (uint64_t) 1 << i;
+}
+
+static inline bool
+pt_http_upstream_was_tried(uint64_t tried, size_t i)
+{
+    return (tried >> i) & 1;
+}
+
+/*
+ * Declares the balancer name for the upstream being parsed (cf in an
+ * upstream { }); warns as nginx does when another was set already.
+ * Returns the upstream.
+ */
+pt_http_upstream_srv_conf_t *pt_http_upstream_set_balancer(pt_conf_t *cf,
+    const char *name, pt_http_upstream_get_pt get,
+    pt_http_upstream_init_pt init, bool no_backup);
 
 /* Records the outcome of a try: failed counts against max_fails. */
 void pt_http_upstream_free_peer(pt_http_upstream_peer_t *peer, bool failed);

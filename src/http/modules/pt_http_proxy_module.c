@@ -753,7 +753,7 @@ proxy_wait_handler(pt_event_t *ev)
                                                      % set->npeers];
 
         if (!peer->down) {
-            peer->conns++;
+            pt_http_upstream_peer_acquire(peer);
             proxy_connect_to(ctx, peer);
             return;
         }
@@ -841,7 +841,7 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 
     if (proxy_may_retry(ctx, kind)) {
         pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                                                   &ctx->tried);
+                                             r, &ctx->tried);
 
         if (peer) {
             proxy_connect_to(ctx, peer);
@@ -856,7 +856,6 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 
     /* Out of peers: the client learns what went wrong last (502/504). */
     pt_http_proxy_finish(ctx, ctx->header_sent ? PT_ERROR : status);
-    (void) r;
 }
 
 
@@ -1006,7 +1005,7 @@ static void
 proxy_connect(proxy_ctx_t *ctx)
 {
     pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                                               &ctx->tried);
+                                         ctx->r, &ctx->tried);
 
     if (peer == NULL) {
         if (proxy_wait(ctx)) {
