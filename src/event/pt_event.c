@@ -56,6 +56,7 @@ volatile sig_atomic_t  pt_terminate;
 volatile sig_atomic_t  pt_reopen;
 bool                   pt_exiting;
 size_t                 pt_accept_disabled;
+size_t                 pt_cached_connections;
 
 static int
 event_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf)

@@ -42,6 +42,8 @@ extern volatile sig_atomic_t  pt_terminate;  /* fast */
 extern volatile sig_atomic_t  pt_reopen;
 extern bool            pt_exiting;
 extern size_t          pt_accept_disabled;    /* not accepting until time */
+/* Idle backend connections kept for reuse: they never hold up an exit. */
+extern size_t          pt_cached_connections;
 
 /* epoll: registers a connection (both events, edge-triggered). */
 int pt_epoll_init(pt_cycle_t *cycle);

@@ -656,6 +656,7 @@ upstream_idle_handler(pt_event_t *ev)
     }
 
     us->nidle--;
+    pt_cached_connections--;
     upstream_idle_close(c);
 }
 
@@ -682,6 +683,7 @@ pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
             pt_queue_remove(&c->queue);
             pt_del_timer(c->read);
             us->nidle--;
+            pt_cached_connections--;
             return c;
         }
     }
@@ -706,6 +708,7 @@ pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us, pt_connection_t *c)
         pt_connection_t  *old = pt_queue_data(q, pt_connection_t, queue);
 
         us->nidle--;
+        pt_cached_connections--;
         upstream_idle_close(old);
     }
 
@@ -716,6 +719,7 @@ pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us, pt_connection_t *c)
     pt_add_timer(c->read, us->keepalive_timeout);
     pt_queue_insert_head(&us->idle, &c->queue);
     us->nidle++;
+    pt_cached_connections++;
 
     if (c->read->ready) {
         upstream_idle_handler(c->read);

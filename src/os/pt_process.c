@@ -206,7 +206,9 @@ worker_begin_quit(pt_cycle_t *cycle)
 static bool
 worker_idle(pt_cycle_t *cycle)
 {
-    return cycle->free_connection_n == cycle->connection_n;
+    /* Cached backend connections close with the process. */
+    return cycle->free_connection_n + pt_cached_connections
+           == cycle->connection_n;
 }
 
 
