@@ -281,7 +281,6 @@ core_default_listen(pt_conf_t *cf, srv_t *cscf)
         return pt_conf_error(cf, "%s", opt.url.err);
     }
 
-    cscf->listen_ssl |= opt.ssl;
     return pt_http_add_listen(cf, cscf, &opt);
 }
 
@@ -531,6 +530,7 @@ core_listen(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         }
     }
 
+    cscf->listen_ssl |= opt.ssl;
     return pt_http_add_listen(cf, cscf, &opt);
 }
 
