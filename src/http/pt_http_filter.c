@@ -143,7 +143,7 @@ filter_header_len(pt_http_request_t *r)
     len += r->headers_out.content_type.len + r->headers_out.charset.len + 40;
     len += PT_OFF_T_LEN + 40;            /* Content-Length */
     len += 64;                           /* Last-Modified */
-    len += 64;                           /* Connection, Keep-Alive, TE */
+    len += 128;                          /* Connection, Keep-Alive, TE */
 
     for (pt_table_elt_t *h = r->headers_out.headers.first; h; h = h->next) {
         if (h->hash) {
@@ -155,63 +155,96 @@ filter_header_len(pt_http_request_t *r)
 }
 
 
+/*
+ * The head is written with plain copies: formatting through printf was a
+ * third of the instructions of a small static response (callgrind).  The
+ * buffer comes from filter_header_len(), so no bound is checked here.
+ */
+#define filter_lit(p, s)   pt_cpymem(p, s, sizeof(s) - 1)
+#define filter_str(p, s)   pt_cpymem(p, (s).data, (s).len)
+
+
 static u_char *
-filter_status_line(pt_http_request_t *r, u_char *p, u_char *last)
+filter_uint(u_char *p, uint64_t n)
 {
-    unsigned     status = r->headers_out.status;
-    size_t       tlen;
-    const char  *text;
+    u_char  tmp[20];
+    size_t  i = sizeof(tmp);
 
-    if (r->headers_out.status_line.len) {
-        return pt_snprintf(p, last, "HTTP/1.1 %.*s\r\n",
-                           PT_STR_ARG(r->headers_out.status_line));
-    }
+    do {
+        tmp[--i] = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
 
-    text = pt_http_status_text(status, &tlen);
-    if (text == NULL) {
-        return pt_snprintf(p, last, "HTTP/1.1 %03u \r\n", status);
-    }
-
-    return pt_snprintf(p, last, "HTTP/1.1 %03u %s\r\n", status, text);
+    return pt_cpymem(p, tmp + i, sizeof(tmp) - i);
 }
 
 
 static u_char *
-filter_fixed_headers(pt_http_request_t *r, u_char *p, u_char *last)
+filter_status_line(pt_http_request_t *r, u_char *p)
+{
+    unsigned     status = r->headers_out.status;
+    size_t       tlen = 0;
+    const char  *text;
+
+    p = filter_lit(p, "HTTP/1.1 ");
+
+    if (r->headers_out.status_line.len) {
+        p = filter_str(p, r->headers_out.status_line);
+        return filter_lit(p, "\r\n");
+    }
+
+    *p++ = (u_char) ('0' + status / 100 % 10);
+    *p++ = (u_char) ('0' + status / 10 % 10);
+    *p++ = (u_char) ('0' + status % 10);
+    *p++ = ' ';
+
+    text = pt_http_status_text(status, &tlen);
+    if (text) {
+        p = pt_cpymem(p, text, tlen);
+    }
+
+    return filter_lit(p, "\r\n");
+}
+
+
+static u_char *
+filter_fixed_headers(pt_http_request_t *r, u_char *p)
 {
     pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
                                                          pt_http_core_module);
     pt_http_headers_out_t    *ho = &r->headers_out;
 
     if (ho->server == NULL) {
-        p = pt_snprintf(p, last, "Server: %s\r\n",
-                        clcf->server_tokens ? PORTICO_VER : "portico");
+        p = clcf->server_tokens ? filter_lit(p, "Server: " PORTICO_VER "\r\n")
+                                : filter_lit(p, "Server: portico\r\n");
     }
 
     if (ho->date == NULL) {
-        p = pt_snprintf(p, last, "Date: %.*s\r\n",
-                        PT_STR_ARG(pt_cached_http_time));
+        p = filter_lit(p, "Date: ");
+        p = filter_str(p, pt_cached_http_time);
+        p = filter_lit(p, "\r\n");
     }
 
     if (ho->content_type.len) {
-        p = pt_snprintf(p, last, "Content-Type: %.*s",
-                        PT_STR_ARG(ho->content_type));
+        p = filter_lit(p, "Content-Type: ");
+        p = filter_str(p, ho->content_type);
         if (ho->charset.len) {
-            p = pt_snprintf(p, last, "; charset=%.*s",
-                            PT_STR_ARG(ho->charset));
+            p = filter_lit(p, "; charset=");
+            p = filter_str(p, ho->charset);
         }
-        p = pt_snprintf(p, last, "\r\n");
+        p = filter_lit(p, "\r\n");
     }
 
     if (ho->content_length == NULL && ho->content_length_n >= 0) {
-        p = pt_snprintf(p, last, "Content-Length: %lld\r\n",
-                        (long long) ho->content_length_n);
+        p = filter_lit(p, "Content-Length: ");
+        p = filter_uint(p, (uint64_t) ho->content_length_n);
+        p = filter_lit(p, "\r\n");
     }
 
     if (ho->last_modified == NULL && ho->last_modified_time != -1) {
-        p = pt_cpymem(p, "Last-Modified: ", 15);
+        p = filter_lit(p, "Last-Modified: ");
         p = pt_http_time(p, ho->last_modified_time);
-        p = pt_cpymem(p, "\r\n", 2);
+        p = filter_lit(p, "\r\n");
     }
 
     return p;
@@ -219,24 +252,29 @@ filter_fixed_headers(pt_http_request_t *r, u_char *p, u_char *last)
 
 
 static u_char *
-filter_connection_headers(pt_http_request_t *r, u_char *p, u_char *last)
+filter_connection_headers(pt_http_request_t *r, u_char *p)
 {
     pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
                                                          pt_http_core_module);
 
     if (r->chunked) {
-        p = pt_snprintf(p, last, "Transfer-Encoding: chunked\r\n");
+        p = filter_lit(p, "Transfer-Encoding: chunked\r\n");
+    }
+
+    if (r->upgrade) {
+        return filter_lit(p, "Connection: upgrade\r\n");
     }
 
     if (r->keepalive) {
-        p = pt_snprintf(p, last, "Connection: keep-alive\r\n");
+        p = filter_lit(p, "Connection: keep-alive\r\n");
 
         if (clcf->keepalive_header) {
-            p = pt_snprintf(p, last, "Keep-Alive: timeout=%lld\r\n",
-                            (long long) clcf->keepalive_header);
+            p = filter_lit(p, "Keep-Alive: timeout=");
+            p = filter_uint(p, (uint64_t) clcf->keepalive_header);
+            p = filter_lit(p, "\r\n");
         }
     } else if (r->http_version >= PT_HTTP_VERSION_10) {
-        p = pt_snprintf(p, last, "Connection: close\r\n");
+        p = filter_lit(p, "Connection: close\r\n");
     }
 
     return p;
@@ -248,7 +286,7 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
 {
     pt_connection_t  *c = r->connection;
     pt_buf_t         *b;
-    u_char           *p, *last;
+    u_char           *p;
 
     r->header_sent = 1;
 
@@ -277,20 +315,20 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
         return PT_ERROR;
     }
 
-    p = b->last;
-    last = b->end;
-    p = filter_status_line(r, p, last);
-    p = filter_fixed_headers(r, p, last);
-    p = filter_connection_headers(r, p, last);
+    p = filter_status_line(r, b->last);
+    p = filter_fixed_headers(r, p);
+    p = filter_connection_headers(r, p);
 
     for (pt_table_elt_t *h = r->headers_out.headers.first; h; h = h->next) {
         if (h->hash) {
-            p = pt_snprintf(p, last, "%.*s: %.*s\r\n", PT_STR_ARG(h->key),
-                            PT_STR_ARG(h->value));
+            p = filter_str(p, h->key);
+            p = filter_lit(p, ": ");
+            p = filter_str(p, h->value);
+            p = filter_lit(p, "\r\n");
         }
     }
 
-    p = pt_snprintf(p, last, "\r\n");
+    p = filter_lit(p, "\r\n");
     b->last = p;
     r->header_size = p - b->pos;
 

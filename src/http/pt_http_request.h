@@ -248,6 +248,7 @@ struct pt_http_request_s {
     unsigned                      limit_rate_set:1;
     unsigned                      preserve_body:1;
     unsigned                      filter_finalize:1;
+    unsigned                      upgrade:1;       /* 101: a tunnel follows */
 
     /* kept across internal redirects: each limit applies once */
     unsigned                      limit_req_status:3;

@@ -293,7 +293,7 @@ upstream_keepalive_opt(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     pt_http_upstream_srv_conf_t  *us = cf->handler_data;
     pt_str_t                     *v = &pt_conf_arg(cf, 1);
 
-    if (cmd->name[10] == '_' && cmd->name[11] == 'r') {
+    if (strcmp(cmd->name, "keepalive_requests") == 0) {
         us->keepalive_requests = (int) pt_atoi(v->data, v->len, INT_MAX);
         if (us->keepalive_requests <= 0) {
             return pt_conf_error(cf, "\"%s\" directive invalid number",
@@ -590,6 +590,13 @@ upstream_idle_handler(pt_event_t *ev)
 }
 
 
+/* An idle connection is always writable; only reads say anything. */
+static void
+upstream_idle_write(pt_event_t *ev)
+{
+}
+
+
 pt_connection_t *
 pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
     pt_http_upstream_peer_t *peer)
@@ -634,7 +641,7 @@ pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us, pt_connection_t *c)
 
     c->data = us;
     c->read->handler = upstream_idle_handler;
-    c->write->handler = upstream_idle_handler;
+    c->write->handler = upstream_idle_write;
     pt_del_timer(c->write);
     pt_add_timer(c->read, us->keepalive_timeout);
     pt_queue_insert_head(&us->idle, &c->queue);
@@ -643,4 +650,64 @@ pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us, pt_connection_t *c)
     if (c->read->ready) {
         upstream_idle_handler(c->read);
     }
+}
+
+
+/* A one-address upstream made for one request (proxy_pass with variables). */
+static pt_http_upstream_srv_conf_t *
+upstream_transient(pt_http_request_t *r, const pt_str_t *host, in_port_t port)
+{
+    pt_http_upstream_srv_conf_t  *us = pt_pcalloc(r->pool, sizeof(*us));
+    pt_http_upstream_peer_t      *peer = pt_pcalloc(r->pool, sizeof(*peer));
+    u_char                        buf[INET6_ADDRSTRLEN + 16];
+    pt_url_t                      u = { .no_resolve = 1 };
+
+    if (us == NULL || peer == NULL) {
+        return NULL;
+    }
+
+    u.url.data = buf;
+    u.url.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "%.*s:%u",
+                                      PT_STR_ARG(*host), (unsigned) port)
+                          - buf);
+
+    if (host->len >= INET6_ADDRSTRLEN + 2
+        || pt_parse_url(r->pool, &u) != PT_OK || u.naddrs != 1)
+    {
+        return NULL;      /* a name: would need a resolver */
+    }
+
+    memcpy(&peer->sockaddr, &u.addrs[0].sockaddr, u.addrs[0].socklen);
+    peer->socklen = u.addrs[0].socklen;
+    peer->name = u.addrs[0].name;
+    peer->server = *host;
+    peer->weight = peer->effective_weight = 1;
+
+    us->name = *host;
+    us->implicit = 1;
+    us->primary.peers = peer;
+    us->primary.npeers = 1;
+    us->primary.total_weight = 1;
+    pt_queue_init(&us->idle);
+    return us;
+}
+
+
+pt_http_upstream_srv_conf_t *
+pt_http_upstream_find(pt_http_request_t *r, const pt_str_t *host,
+    in_port_t port, bool has_port)
+{
+    upstream_main_conf_t          *umcf = pt_http_get_module_main_conf(r,
+                                                     pt_http_upstream_module);
+    pt_http_upstream_srv_conf_t  **u = umcf->upstreams.elts;
+
+    for (size_t i = 0; i < umcf->upstreams.nelts; i++) {
+        if (pt_str_caseeq(&u[i]->name, host)
+            && ((u[i]->defined && !has_port) || u[i]->port == port))
+        {
+            return u[i];
+        }
+    }
+
+    return upstream_transient(r, host, port);
 }

@@ -96,6 +96,15 @@ pt_connection_t *pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
 void pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us,
     pt_connection_t *c);
 
+/*
+ * At run time (proxy_pass with variables): the upstream { } named host, an
+ * upstream made for the same host:port by another proxy_pass, or a
+ * one-peer upstream in r->pool when host is an address.  NULL for a name
+ * that would need resolving.
+ */
+pt_http_upstream_srv_conf_t *pt_http_upstream_find(pt_http_request_t *r,
+    const pt_str_t *host, in_port_t port, bool has_port);
+
 /* Closes a backend connection and frees its pool. */
 void pt_http_upstream_close(pt_connection_t *c);
 

@@ -19,6 +19,20 @@
 #define PROXY_NEXT_NON_IDEMPOTENT 0x0800
 #define PROXY_NEXT_OFF            0x0001
 
+/* The parts of "http://host[:port][/uri]". */
+typedef struct {
+    pt_str_t    proxy_host;     /* host[:port] as written: $proxy_host */
+    pt_str_t    host;           /* without the port */
+    pt_str_t    port;           /* "80" when absent */
+    in_port_t   port_n;
+    unsigned    has_port:1;
+    unsigned    has_uri:1;
+    pt_str_t    uri;
+} proxy_url_t;
+
+/* Splits a proxy_pass URL; NULL, or a static error message. */
+const char *pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u);
+
 typedef struct {
     pt_str_t                  name;        /* as given, e.g. "X-Real-IP" */
     pt_http_complex_value_t   value;
@@ -58,6 +72,7 @@ typedef struct {
     size_t                        buffers_size;
     size_t                        busy_buffers_size;
     pt_msec_t                     upstream_wait;
+    int                           upstream_wait_queue;
 } proxy_loc_conf_t;
 
 typedef struct {
@@ -72,6 +87,8 @@ typedef struct {
     pt_msec_t                     try_started;
     pt_array_t                   *states;       /* = r->upstream_states */
     pt_str_t                      host;         /* $proxy_host of this try */
+    pt_str_t                      url_uri;      /* proxy_pass with variables */
+    unsigned                      url_has_uri:1;
 
     pt_str_t                      uri;          /* as sent to the backend */
     pt_chain_t                   *request;      /* head + body, to send */
@@ -92,6 +109,15 @@ typedef struct {
 
     off_t                         rest;          /* -1: to EOF or chunked */
     pt_http_chunked_t             decoder;
+
+    pt_event_t                    wait_ev;       /* proxy_upstream_wait */
+    pt_msec_t                     wait_delay;
+    size_t                        wait_next;
+    unsigned                      waiting:1;
+
+    pt_buf_t                     *tunnel_up;     /* client to backend */
+    pt_buf_t                     *tunnel_down;   /* backend to client */
+    unsigned                      tunnel:1;
 
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;
@@ -117,6 +143,12 @@ void pt_http_proxy_relay_read(proxy_ctx_t *ctx);
 
 /* Starts a try on peer (a cached connection or a new one). */
 void proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer);
+
+/* After a 101: relays bytes both ways; PT_OK or PT_ERROR. */
+int pt_http_proxy_tunnel_start(proxy_ctx_t *ctx);
+
+/* A backend event while tunnelling. */
+void pt_http_proxy_tunnel_event(proxy_ctx_t *ctx, pt_event_t *ev);
 
 /* Ends the backend side: keeps or closes pc, finalizes r with rc. */
 void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);

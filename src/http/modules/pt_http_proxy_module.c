@@ -75,6 +75,9 @@ static const pt_command_t  proxy_commands[] = {
       .field = PLCF(busy_buffers_size), .def.size = 8192 },
     { .name = "proxy_upstream_wait", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_msec, .field = PLCF(upstream_wait), .def.msec = 0 },
+    { .name = "proxy_upstream_wait_queue", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_conf_set_num,
+      .field = PLCF(upstream_wait_queue), .def.i = 1000, .min = 1 },
     { .name = "proxy_temp_path", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1234,
       .set = proxy_temp_path },
     PT_COMMAND_END
@@ -213,36 +216,34 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
 }
 
 
-/* Splits "http://host[:port][/uri]"; PT_OK or PT_ERROR (reported). */
-static int
-proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
+const char *
+pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u)
 {
-    pt_str_t    host;
-    in_port_t   port = 80;
-    bool        has_port = false;
+    pt_str_t  host;
 
-    if (url.len > 8 && pt_strncasecmp(url.data, (u_char *) "https://", 8) == 0) {
-        return pt_conf_error(cf, "https protocol requires SSL support");
+    memset(u, 0, sizeof(*u));
+
+    if (url->len > 8 && pt_strncasecmp(url->data, (u_char *) "https://", 8) == 0) {
+        return "https protocol requires SSL support";
     }
 
-    if (url.len <= 7 || pt_strncasecmp(url.data, (u_char *) "http://", 7) != 0) {
-        return pt_conf_error(cf, "invalid URL prefix in \"%.*s\"",
-                             PT_STR_ARG(url));
+    if (url->len <= 7 || pt_strncasecmp(url->data, (u_char *) "http://", 7) != 0) {
+        return "invalid URL prefix";
     }
 
-    host.data = url.data + 7;
-    host.len = url.len - 7;
+    host.data = url->data + 7;
+    host.len = url->len - 7;
 
     u_char  *slash = memchr(host.data, '/', host.len);
 
     if (slash) {
-        plcf->uri.data = slash;
-        plcf->uri.len = (size_t) (host.data + host.len - slash);
-        plcf->has_uri = 1;
+        u->uri.data = slash;
+        u->uri.len = (size_t) (host.data + host.len - slash);
+        u->has_uri = 1;
         host.len = (size_t) (slash - host.data);
     }
 
-    plcf->host = host;
+    u->proxy_host = host;
 
     /* A port after the last ':' that is not inside IPv6 brackets. */
     u_char  *colon = NULL;
@@ -257,29 +258,48 @@ proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
         }
     }
 
+    u->port_n = 80;
+    pt_str_set(&u->port, "80");
+
     if (colon) {
-        int64_t  p = pt_atoi(colon + 1, (size_t) (host.data + host.len - colon - 1),
-                             65535);
+        int64_t  p = pt_atoi(colon + 1,
+                             (size_t) (host.data + host.len - colon - 1), 65535);
 
         if (p <= 0) {
-            return pt_conf_error(cf, "invalid port in \"%.*s\"",
-                                 PT_STR_ARG(url));
+            return "invalid port";
         }
 
-        port = (in_port_t) p;
-        has_port = true;
-        plcf->port.data = colon + 1;
-        plcf->port.len = (size_t) (host.data + host.len - colon - 1);
+        u->port_n = (in_port_t) p;
+        u->has_port = 1;
+        u->port.data = colon + 1;
+        u->port.len = (size_t) (host.data + host.len - colon - 1);
         host.len = (size_t) (colon - host.data);
-    } else {
-        pt_str_set(&plcf->port, "80");
     }
 
     if (host.len == 0) {
-        return pt_conf_error(cf, "no host in \"%.*s\"", PT_STR_ARG(url));
+        return "no host";
     }
 
-    plcf->upstream = pt_http_upstream_add(cf, &host, port, has_port);
+    u->host = host;
+    return NULL;
+}
+
+
+static int
+proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
+{
+    proxy_url_t   u;
+    const char   *err = pt_http_proxy_split_url(&url, &u);
+
+    if (err) {
+        return pt_conf_error(cf, "%s in \"%.*s\"", err, PT_STR_ARG(url));
+    }
+
+    plcf->host = u.proxy_host;
+    plcf->port = u.port;
+    plcf->uri = u.uri;
+    plcf->has_uri = u.has_uri;
+    plcf->upstream = pt_http_upstream_add(cf, &u.host, u.port_n, u.has_port);
     return plcf->upstream ? PT_OK : PT_ERROR;
 }
 
@@ -639,6 +659,8 @@ proxy_preconfiguration(pt_conf_t *cf)
 
 static void proxy_write_handler(pt_event_t *ev);
 static void proxy_read_handler(pt_event_t *ev);
+static bool proxy_wait(proxy_ctx_t *ctx);
+static void proxy_wait_done(proxy_ctx_t *ctx);
 
 
 static pt_http_upstream_state_t *
@@ -695,6 +717,99 @@ proxy_close_peer(proxy_ctx_t *ctx, bool failed)
 }
 
 
+/* Requests held by proxy_upstream_wait in this worker. */
+static pt_uint_t  proxy_waiting;
+
+
+static void
+proxy_wait_done(proxy_ctx_t *ctx)
+{
+    if (ctx->waiting) {
+        ctx->waiting = 0;
+        proxy_waiting--;
+    }
+
+    if (ctx->wait_ev.timer_set) {
+        pt_event_del_timer(&ctx->wait_ev);
+    }
+}
+
+
+/*
+ * The retry after a pause: every peer not marked down is tried again in
+ * turn, failed or not, since a restarting application comes back on
+ * the addresses that just refused us.
+ */
+static void
+proxy_wait_handler(pt_event_t *ev)
+{
+    proxy_ctx_t                *ctx = ev->data;
+    pt_http_upstream_peers_t   *set = &ctx->us->primary;
+
+    ev->timedout = 0;
+
+    for (size_t k = 0; k < set->npeers; k++) {
+        pt_http_upstream_peer_t  *peer = &set->peers[ctx->wait_next++
+                                                     % set->npeers];
+
+        if (!peer->down) {
+            peer->conns++;
+            proxy_connect_to(ctx, peer);
+            return;
+        }
+    }
+
+    pt_http_proxy_finish(ctx, PT_HTTP_BAD_GATEWAY);
+}
+
+
+/*
+ * proxy_upstream_wait: instead of 502 when no backend takes the
+ * connection, waits with a growing pause (100 ms doubling to 1 s) and
+ * tries again, until the configured time has passed since the request
+ * arrived.  The request (and its body) is kept for the replay.  True when
+ * the request is now waiting.
+ */
+static bool
+proxy_wait(proxy_ctx_t *ctx)
+{
+    proxy_loc_conf_t  *plcf = ctx->plcf;
+    pt_msec_t          waited = pt_current_msec - ctx->started;
+
+    if (plcf->upstream_wait == 0 || waited >= plcf->upstream_wait
+        || ctx->us->primary.npeers == 0)
+    {
+        return false;
+    }
+
+    if (!ctx->waiting) {
+        if (proxy_waiting >= (pt_uint_t) plcf->upstream_wait_queue) {
+            pt_log_error(PT_LOG_WARN, ctx->r->connection->log, 0,
+                         "proxy_upstream_wait_queue (%d) is full",
+                         plcf->upstream_wait_queue);
+            return false;
+        }
+
+        pt_log_error(PT_LOG_INFO, ctx->r->connection->log, 0, "no upstream "
+                     "available, holding the request for up to %llu ms",
+                     (unsigned long long) (plcf->upstream_wait - waited));
+        ctx->waiting = 1;
+        ctx->wait_delay = 100;
+        proxy_waiting++;
+    } else if (ctx->wait_delay < 1000) {
+        ctx->wait_delay *= 2;
+    }
+
+    pt_msec_t  delay = pt_min(ctx->wait_delay, plcf->upstream_wait - waited);
+
+    ctx->wait_ev.data = ctx;
+    ctx->wait_ev.handler = proxy_wait_handler;
+    ctx->wait_ev.log = ctx->r->connection->log;
+    pt_event_add_timer(&ctx->wait_ev, delay);
+    return true;
+}
+
+
 /*
  * A try failed (kind: PROXY_NEXT_*).  Retries on another peer when the
  * rules allow, else finalizes with status.
@@ -732,6 +847,11 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
             proxy_connect_to(ctx, peer);
             return;
         }
+    }
+
+    /* The application may be restarting: hold the request a while. */
+    if (kind == PROXY_NEXT_ERROR && !ctx->header_sent && proxy_wait(ctx)) {
+        return;
     }
 
     /* Out of peers: the client learns what went wrong last (502/504). */
@@ -888,6 +1008,9 @@ proxy_connect(proxy_ctx_t *ctx)
                                                                &ctx->tried);
 
     if (peer == NULL) {
+        if (proxy_wait(ctx)) {
+            return;
+        }
         ctx->r->connection->log->action = "connecting to upstream";
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "no live "
                      "upstreams");
@@ -927,6 +1050,11 @@ proxy_write_handler(pt_event_t *ev)
 {
     pt_connection_t  *pc = ev->data;
     proxy_ctx_t      *ctx = pc->data;
+
+    if (ctx->tunnel) {
+        pt_http_proxy_tunnel_event(ctx, ev);
+        return;
+    }
 
     if (ev->timedout) {
         pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT,
@@ -1021,6 +1149,7 @@ proxy_head_done(proxy_ctx_t *ctx)
 
     proxy_state(ctx)->status = code;
     proxy_state(ctx)->header_time = pt_current_msec - ctx->try_started;
+    proxy_wait_done(ctx);
 
     static const struct { unsigned code; int kind; } retry[] = {
         { 500, PROXY_NEXT_HTTP_500 }, { 502, PROXY_NEXT_HTTP_502 },
@@ -1074,6 +1203,11 @@ proxy_read_handler(pt_event_t *ev)
 {
     pt_connection_t  *pc = ev->data;
     proxy_ctx_t      *ctx = pc->data;
+
+    if (ctx->tunnel) {
+        pt_http_proxy_tunnel_event(ctx, ev);
+        return;
+    }
 
     if (ctx->header_sent) {
         pt_http_proxy_relay_read(ctx);
@@ -1148,6 +1282,8 @@ proxy_cleanup(void *data)
 {
     proxy_ctx_t  *ctx = data;
 
+    proxy_wait_done(ctx);
+
     /* The client went away (or the request ended) with a backend open. */
     proxy_close_peer(ctx, false);
 }
@@ -1168,19 +1304,40 @@ proxy_init(pt_http_request_t *r)
 }
 
 
+/*
+ * proxy_pass with variables: the URL names an upstream { } block or an
+ * address.  Names are not looked up at run time (no blocking DNS in a
+ * worker), as nginx without a resolver.
+ */
 static int
 proxy_resolve_url(pt_http_request_t *r, proxy_ctx_t *ctx)
 {
-    pt_str_t  url;
+    pt_str_t      url;
+    proxy_url_t   u;
+    const char   *err;
 
     if (pt_http_complex_value(r, ctx->plcf->url_cv, &url) != PT_OK) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* Only names known at config time: upstream blocks and URLs used there. */
-    pt_log_error(PT_LOG_ERR, r->connection->log, 0, "proxy_pass with variables "
-                 "is limited to upstream names: \"%.*s\"", PT_STR_ARG(url));
-    return PT_HTTP_INTERNAL_SERVER_ERROR;
+    err = pt_http_proxy_split_url(&url, &u);
+    if (err) {
+        pt_log_error(PT_LOG_ERR, r->connection->log, 0, "%s in upstream "
+                     "\"%.*s\"", err, PT_STR_ARG(url));
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->us = pt_http_upstream_find(r, &u.host, u.port_n, u.has_port);
+    if (ctx->us == NULL) {
+        pt_log_error(PT_LOG_ERR, r->connection->log, 0, "no resolver defined "
+                     "to resolve %.*s", PT_STR_ARG(u.host));
+        return PT_HTTP_BAD_GATEWAY;
+    }
+
+    ctx->host = u.proxy_host;
+    ctx->url_uri = u.uri;
+    ctx->url_has_uri = u.has_uri;
+    return PT_OK;
 }
 
 
@@ -1215,8 +1372,8 @@ proxy_handler(pt_http_request_t *r)
     cln->data = ctx;
     pt_http_set_ctx(r, ctx, pt_http_proxy_module);
 
-    if (ctx->us == NULL) {
-        return proxy_resolve_url(r, ctx);
+    if (ctx->us == NULL && (rc = proxy_resolve_url(r, ctx)) != PT_OK) {
+        return rc;
     }
 
     ctx->header_in = pt_create_temp_buf(r->pool, plcf->buffer_size);

@@ -294,6 +294,26 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
 
     int  rc = pt_http_send_header(r);
 
+    if (r->upgrade && rc != PT_ERROR) {
+        pt_buf_t    *flush = pt_calloc_buf(r->pool);
+        pt_chain_t   out = { flush, NULL };
+
+        if (flush == NULL) {
+            pt_http_proxy_finish(ctx, PT_ERROR);
+            return;
+        }
+
+        /* The head goes now; what follows is no longer HTTP. */
+        flush->flush = 1;
+        flush->sync = 1;
+        if (pt_http_write_filter(r, &out) == PT_ERROR
+            || pt_http_proxy_tunnel_start(ctx) != PT_OK)
+        {
+            pt_http_proxy_finish(ctx, PT_ERROR);
+        }
+        return;
+    }
+
     if (rc == PT_ERROR || r->header_only || ctx->no_body) {
         ctx->done = rc != PT_ERROR && (ctx->no_body || r->header_only);
 

@@ -54,6 +54,12 @@ proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
     pt_http_request_t  *r = ctx->r;
     proxy_loc_conf_t   *plcf = ctx->plcf;
 
+    if (ctx->url_has_uri) {
+        /* With variables, a URI part replaces the whole request URI. */
+        *uri = ctx->url_uri;
+        return PT_OK;
+    }
+
     if (!plcf->has_uri) {
         /*
          * Without a URI part the request URI passes as received, unless a
@@ -493,7 +499,11 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
 
     value = h->value;      /* Location and Refresh may have been rewritten */
 
-    if (proxy_name_in(&lc, proxy_hop_by_hop)
+    /* A 101 keeps the protocol it switches to (websocket tunnels). */
+    bool  upgrade = ctx->status.code == 101 && lc.len == 7
+                    && memcmp(lc.data, "upgrade", 7) == 0;
+
+    if ((proxy_name_in(&lc, proxy_hop_by_hop) && !upgrade)
         || proxy_name_in_array(&lc, plcf->hide_headers)
         || (proxy_name_in(&lc, proxy_hidden_default)
             && !proxy_name_in_array(&lc, plcf->pass_headers)))
@@ -568,6 +578,15 @@ pt_http_proxy_process_header(proxy_ctx_t *ctx)
 
     /* What is left in the buffer is the start of the body. */
     b->pos += p.pos;
+
+    if (code == 101) {
+        /* Only a client that asked may be switched. */
+        if (r->headers_in.upgrade == NULL) {
+            return PT_DECLINED;
+        }
+        r->upgrade = 1;
+        r->keepalive = 0;
+    }
 
     ctx->no_body = r->method == PT_HTTP_HEAD || code == 204 || code == 304
                    || code < 200;

@@ -172,7 +172,7 @@ tokens(const char *text)
 
     name.data = (u_char *) write_conf("t.conf", text);
     name.len = strlen((char *) name.data);
-    name.data = (u_char *) strdup((char *) name.data);
+    name.data = pt_pstrdup(cf.pool, &name);
 
     return pt_conf_parse(&cf, &name);
 }

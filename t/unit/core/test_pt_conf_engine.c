@@ -25,6 +25,8 @@ static char              conf_path[128];
 static char              err_path[128];
 static char              errbuf[2048];
 static pt_cycle_args_t   args;
+static pt_cycle_t       *made[64];      /* freed by teardown (LeakSanitizer) */
+static size_t            nmade;
 
 
 static int
@@ -123,6 +125,10 @@ events_reset(void)
 static void
 teardown(void)
 {
+    while (nmade) {
+        pt_destroy_pool(made[--nmade]->pool);
+    }
+
     events_reset();
     pt_use_stderr = true;
     free(args.prefix.data);
@@ -137,13 +143,20 @@ teardown(void)
 static pt_cycle_t *
 cycle_raw(const char *text, const char *param)
 {
+    pt_cycle_t  *cycle;
+
     write_file("main.conf", text);
     ck_assert_int_eq(truncate(err_path, 0), 0);
 
     args.conf_param.data = (u_char *) param;
     args.conf_param.len = param ? strlen(param) : 0;
 
-    return pt_cycle_init(&args, pt_log_init());
+    cycle = pt_cycle_init(&args, pt_log_init());
+    if (cycle && nmade < sizeof(made) / sizeof(made[0])) {
+        made[nmade++] = cycle;
+    }
+
+    return cycle;
 }
 
 
@@ -315,7 +328,6 @@ START_TEST(minimal_config_and_main_defaults)
     /* The conf folder is that of the conf file. */
     ck_assert(str_is(&cycle->conf_prefix, expand("@D/")));
 
-    pt_destroy_pool(cycle->pool);
 }
 END_TEST
 
@@ -348,7 +360,6 @@ START_TEST(main_directives)
     ck_assert_str_eq((char *) ccf->pid.data, expand("@D/run/p.pid"));
 
     /* worker_processes auto: one per CPU. */
-    pt_destroy_pool(cycle->pool);
     cycle = cycle_from("worker_processes auto;\nevents {}\n", NULL);
     ck_assert_ptr_nonnull(cycle);
     ck_assert_int_ge(pt_core_conf(cycle)->worker_processes, 1);
@@ -674,6 +685,7 @@ START_TEST(include_relative_to_conf_folder)
 
     cycle = pt_cycle_init(&args, pt_log_init());
     ck_assert_msg(cycle != NULL, "%s", conf_error());
+    made[nmade++] = cycle;
     ck_assert(str_is(&cycle->conf_prefix, expand("@D/conf/")));
     ck_assert_uint_eq(cycle->config_dump.nelts, 2);
 }
