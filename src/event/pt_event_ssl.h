@@ -84,4 +84,34 @@ void pt_ssl_shutdown(pt_connection_t *c);
  */
 void pt_ssl_free_connection(pt_connection_t *c);
 
+/* ssl_session_cache modes (pt_ssl_session_cache). */
+#define PT_SSL_CACHE_UNSET    0
+#define PT_SSL_CACHE_OFF      1      /* no resumption by session id */
+#define PT_SSL_CACHE_NONE     2      /* nginx's default: nothing stored */
+#define PT_SSL_CACHE_ON       3      /* builtin and/or shared */
+
+/*
+ * Declares the shared zone of `ssl_session_cache shared:NAME:SIZE`;
+ * NULL with the error reported.
+ */
+pt_shm_zone_t *pt_ssl_session_cache_zone(pt_conf_t *cf, const pt_str_t *name,
+    size_t size);
+
+/*
+ * Sets up session resumption by id on ssl's context: mode PT_SSL_CACHE_*,
+ * zone (may be NULL) the shared cache every worker and the next image
+ * use, builtin (0: none) OpenSSL's per-process cache size, timeout in
+ * seconds.  PT_OK or PT_ERROR.
+ */
+int pt_ssl_session_cache(pt_ssl_t *ssl, int mode, pt_shm_zone_t *zone,
+    size_t builtin, time_t timeout);
+
+/*
+ * Encrypts session tickets with the keys in files (full paths, nginx's
+ * 48- or 80-byte format): the first encrypts, all decrypt.  The keys live
+ * in pool.  PT_OK or PT_ERROR (logged).
+ */
+int pt_ssl_session_ticket_keys(pt_ssl_t *ssl, const pt_array_t *files,
+    pt_pool_t *pool);
+
 #endif /* PT_EVENT_SSL_H */

@@ -185,6 +185,73 @@ pt_http_ssl_set_conf_command(pt_conf_t *cf, const pt_command_t *cmd,
 }
 
 
+/* off | none | [builtin[:size]] [shared:name:size], as nginx. */
+int
+pt_http_ssl_set_session_cache(pt_conf_t *cf, const pt_command_t *cmd,
+    void *conf)
+{
+    pt_http_ssl_srv_conf_t  *sscf = conf;
+
+    if (sscf->session_cache) {
+        return pt_conf_error(cf, "\"ssl_session_cache\" directive is "
+                             "duplicate");
+    }
+
+    for (size_t i = 1; i < pt_conf_nargs(cf); i++) {
+        pt_str_t  *v = &pt_conf_arg(cf, i);
+
+        if (pt_conf_nargs(cf) == 2 && pt_str_caseeq_lit(v, "off")) {
+            sscf->session_cache = PT_SSL_CACHE_OFF;
+            return PT_OK;
+        }
+
+        if (pt_conf_nargs(cf) == 2 && pt_str_caseeq_lit(v, "none")) {
+            sscf->session_cache = PT_SSL_CACHE_NONE;
+            return PT_OK;
+        }
+
+        sscf->session_cache = PT_SSL_CACHE_ON;
+
+        if (pt_str_caseeq_lit(v, "builtin")) {
+            sscf->session_builtin = 20480;
+            continue;
+        }
+
+        if (v->len > 8 && memcmp(v->data, "builtin:", 8) == 0) {
+            pt_str_t  n = { v->len - 8, v->data + 8 };
+            int64_t   size = pt_parse_size(&n);
+
+            if (size <= 0) {
+                return pt_conf_error(cf, "invalid session cache \"%.*s\"",
+                                     PT_STR_ARG(*v));
+            }
+            sscf->session_builtin = (size_t) size;
+            continue;
+        }
+
+        if (v->len > 7 && memcmp(v->data, "shared:", 7) == 0) {
+            pt_str_t  name;
+            size_t    size;
+
+            if (pt_shm_zone_parse_arg(cf, v, 7, &name, &size) != PT_OK) {
+                return PT_ERROR;
+            }
+
+            sscf->session_zone = pt_ssl_session_cache_zone(cf, &name, size);
+            if (sscf->session_zone == NULL) {
+                return PT_ERROR;
+            }
+            continue;
+        }
+
+        return pt_conf_error(cf, "invalid session cache \"%.*s\"",
+                             PT_STR_ARG(*v));
+    }
+
+    return PT_OK;
+}
+
+
 /* ---- building the context ---------------------------------------------- */
 
 
@@ -449,7 +516,6 @@ ssl_options(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
     /* Early data is replayable: never accepted unless asked for. */
     SSL_CTX_set_max_early_data(ctx, 0);
 
-    SSL_CTX_set_timeout(ctx, (long) sscf->session_timeout);
     SSL_CTX_set_tlsext_servername_callback(ctx, pt_http_ssl_servername);
     SSL_CTX_set_alpn_select_cb(ctx, pt_http_ssl_alpn_select, NULL);
 
@@ -486,10 +552,18 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
         return PT_ERROR;
     }
 
-    /* Sessions stay in this context (SSL_set_SSL_CTX moves them). */
-    SSL_CTX_set_session_id_context(sscf->ssl.ctx, (const unsigned char *)
-                                   "portico", sizeof("portico") - 1);
-    return PT_OK;
+    if (!sscf->session_tickets) {
+        SSL_CTX_set_options(sscf->ssl.ctx, SSL_OP_NO_TICKET);
+    } else if (sscf->ticket_keys
+               && pt_ssl_session_ticket_keys(&sscf->ssl, sscf->ticket_keys,
+                                             cf->pool) != PT_OK)
+    {
+        return PT_ERROR;
+    }
+
+    return pt_ssl_session_cache(&sscf->ssl, sscf->session_cache,
+                                sscf->session_zone, sscf->session_builtin,
+                                sscf->session_timeout);
 }
 
 
@@ -514,6 +588,14 @@ pt_http_ssl_merge_srv_conf(pt_conf_t *cf, void *parent, void *child)
     ssl_merge_ptr(conf, prev, certificate_keys);
     ssl_merge_ptr(conf, prev, passwords);
     ssl_merge_ptr(conf, prev, conf_commands);
+    ssl_merge_ptr(conf, prev, ticket_keys);
+
+    if (conf->session_cache == PT_SSL_CACHE_UNSET) {
+        conf->session_cache = prev->session_cache ? prev->session_cache
+                                                  : PT_SSL_CACHE_NONE;
+        conf->session_zone = prev->session_zone;
+        conf->session_builtin = prev->session_builtin;
+    }
     ssl_merge_str(conf, prev, dhparam);
     ssl_merge_str(conf, prev, client_certificate);
     ssl_merge_str(conf, prev, trusted_certificate);

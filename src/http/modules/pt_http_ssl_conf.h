@@ -23,6 +23,11 @@ typedef struct {
     int             prefer_server_ciphers;
     int             early_data;
     time_t          session_timeout;
+    int             session_cache;         /* PT_SSL_CACHE_* */
+    pt_shm_zone_t  *session_zone;          /* shared:NAME:SIZE */
+    size_t          session_builtin;       /* builtin:SIZE */
+    int             session_tickets;
+    pt_array_t     *ticket_keys;           /* pt_str_t, full paths */
 
     pt_str_t        client_certificate;
     pt_str_t        trusted_certificate;
@@ -45,6 +50,8 @@ int pt_http_ssl_set_path_array(pt_conf_t *cf, const pt_command_t *cmd,
 int pt_http_ssl_set_password_file(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 int pt_http_ssl_set_protocols(pt_conf_t *cf, const pt_command_t *cmd,
+    void *conf);
+int pt_http_ssl_set_session_cache(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 int pt_http_ssl_set_conf_command(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
