@@ -7,8 +7,11 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <openssl/ocsp.h>
 
 #define SSL_DEFAULT_PROTOCOLS  (PT_SSL_TLSv1_2 | PT_SSL_TLSv1_3)
+
+static int ssl_stapling(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf);
 
 
 static void *
@@ -552,6 +555,10 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
         return PT_ERROR;
     }
 
+    if (sscf->stapling && ssl_stapling(cf, sscf) != PT_OK) {
+        return PT_ERROR;
+    }
+
     if (!sscf->session_tickets) {
         SSL_CTX_set_options(sscf->ssl.ctx, SSL_OP_NO_TICKET);
     } else if (sscf->ticket_keys
@@ -564,6 +571,73 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
     return pt_ssl_session_cache(&sscf->ssl, sscf->session_cache,
                                 sscf->session_zone, sscf->session_builtin,
                                 sscf->session_timeout);
+}
+
+
+/* Staples the OCSP response read from ssl_stapling_file when asked. */
+static int
+ssl_stapling_cb(SSL *ssl, void *arg)
+{
+    pt_str_t  *resp = arg;
+    u_char    *p;
+
+    if (SSL_get_tlsext_status_type(ssl) != TLSEXT_STATUSTYPE_ocsp) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+
+    /* OpenSSL frees what it is given. */
+    p = OPENSSL_malloc(resp->len);
+    if (p == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+
+    memcpy(p, resp->data, resp->len);
+    SSL_set_tlsext_status_ocsp_resp(ssl, p, (long) resp->len);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+
+/* Fetching responses from the responder is not done yet: a file only. */
+static int
+ssl_stapling(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
+{
+    pt_str_t  *resp = &sscf->stapling_response;
+    BIO       *bio;
+
+    if (sscf->stapling_file.len == 0) {
+        pt_conf_log(cf, PT_LOG_WARN, 0, "\"ssl_stapling\" ignored, no "
+                    "\"ssl_stapling_file\" (fetching OCSP responses is not "
+                    "supported)");
+        return PT_OK;
+    }
+
+    bio = BIO_new_file((char *) sscf->stapling_file.data, "rb");
+    OCSP_RESPONSE  *r = bio ? d2i_OCSP_RESPONSE_bio(bio, NULL) : NULL;
+
+    BIO_free(bio);
+
+    if (r == NULL) {
+        return ssl_fail(cf->log, "d2i_OCSP_RESPONSE_bio()",
+                        &sscf->stapling_file);
+    }
+
+    u_char  *der = NULL;
+    int      len = i2d_OCSP_RESPONSE(r, &der);
+
+    OCSP_RESPONSE_free(r);
+
+    if (len <= 0 || (resp->data = pt_pnalloc(cf->pool, (size_t) len)) == NULL) {
+        OPENSSL_free(der);
+        return PT_ERROR;
+    }
+
+    memcpy(resp->data, der, (size_t) len);
+    resp->len = (size_t) len;
+    OPENSSL_free(der);
+
+    SSL_CTX_set_tlsext_status_cb(sscf->ssl.ctx, ssl_stapling_cb);
+    SSL_CTX_set_tlsext_status_arg(sscf->ssl.ctx, resp);
+    return PT_OK;
 }
 
 
@@ -600,6 +674,7 @@ pt_http_ssl_merge_srv_conf(pt_conf_t *cf, void *parent, void *child)
     ssl_merge_str(conf, prev, client_certificate);
     ssl_merge_str(conf, prev, trusted_certificate);
     ssl_merge_str(conf, prev, crl);
+    ssl_merge_str(conf, prev, stapling_file);
 
     if (conf->protocols == 0) {
         conf->protocols = prev->protocols ? prev->protocols

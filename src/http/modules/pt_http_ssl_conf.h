@@ -29,6 +29,10 @@ typedef struct {
     int             session_tickets;
     pt_array_t     *ticket_keys;           /* pt_str_t, full paths */
 
+    int             stapling;
+    pt_str_t        stapling_file;         /* full path or empty */
+    pt_str_t        stapling_response;     /* the DER bytes, read once */
+
     pt_str_t        client_certificate;
     pt_str_t        trusted_certificate;
     pt_str_t        crl;
