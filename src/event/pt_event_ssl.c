@@ -139,7 +139,7 @@ pt_ssl_create(pt_ssl_t *ssl, unsigned protocols, bool server, pt_pool_t *pool)
                                | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                                | SSL_MODE_RELEASE_BUFFERS
                                | SSL_MODE_NO_AUTO_CHAIN);
-    SSL_CTX_set_read_ahead(ssl->ctx, 1);
+    SSL_CTX_set_read_ahead(ssl->ctx, 0);
 
     return PT_OK;
 }
@@ -440,21 +440,19 @@ ssl_gather(pt_connection_t *c, pt_chain_t *in, u_char *buf, size_t size)
 pt_chain_t *
 pt_ssl_send_chain(pt_connection_t *c, pt_chain_t *in, off_t limit)
 {
-    pt_ssl_connection_t  *sc = c->ssl;
+    /*
+     * One buffer per process: it is refilled from the chain on every
+     * call (the chain only advances by what SSL_write took), so no
+     * connection, idle ones least of all, needs a buffer of its own.
+     */
+    static u_char  buf[PT_SSL_BUFSIZE];
 
     if (limit <= 0) {
         limit = (off_t) 1 << 40;
     }
 
-    if (sc->buf == NULL) {
-        sc->buf = pt_pnalloc(c->pool, PT_SSL_BUFSIZE);
-        if (sc->buf == NULL) {
-            return PT_CHAIN_ERROR;
-        }
-    }
-
     while (in && limit > 0) {
-        ssize_t  size = ssl_gather(c, in, sc->buf,
+        ssize_t  size = ssl_gather(c, in, buf,
                                    (size_t) pt_min(limit, PT_SSL_BUFSIZE));
 
         if (size < 0) {
@@ -466,7 +464,7 @@ pt_ssl_send_chain(pt_connection_t *c, pt_chain_t *in, off_t limit)
             return pt_chain_update_sent(in, 0);
         }
 
-        ssize_t  n = pt_ssl_send(c, sc->buf, (size_t) size);
+        ssize_t  n = pt_ssl_send(c, buf, (size_t) size);
 
         if (n == PT_ERROR) {
             return PT_CHAIN_ERROR;

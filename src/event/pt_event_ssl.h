@@ -18,7 +18,6 @@ typedef struct {
 struct pt_ssl_connection_s {
     SSL                      *connection;
     pt_connection_handler_pt  handler;      /* after the handshake (or not) */
-    u_char                   *buf;          /* PT_SSL_BUFSIZE, lazily */
 
     unsigned                  handshaked:1;
     unsigned                  no_send_shutdown:1;
