@@ -281,7 +281,20 @@ http_date(u_char *p, time_t t, u_char sep, bool short_year)
 u_char *
 pt_http_time(u_char *buf, time_t t)
 {
-    return http_date(buf, t, ' ', false);
+    /*
+     * Last-Modified of a busy file formats the same second over and over:
+     * keep the last one (workers are single-threaded).
+     */
+    static time_t  last_t = -1;
+    static u_char  last[32];
+    static size_t  last_len;
+
+    if (t != last_t) {
+        last_len = (size_t) (http_date(last, t, ' ', false) - last);
+        last_t = t;
+    }
+
+    return pt_cpymem(buf, last, last_len);
 }
 
 

@@ -78,6 +78,13 @@ void pt_process_events_and_timers(pt_cycle_t *cycle);
 /* Worker start: connections, epoll, listeners. */
 int pt_event_process_init(pt_cycle_t *cycle);
 
+/*
+ * Makes a connection of an accepted (or handed-over) socket on ls: pool,
+ * log, addresses, epoll.  NULL on failure (fd closed).
+ */
+pt_connection_t *pt_event_adopt(pt_listening_t *ls, int fd,
+    struct sockaddr *sa, socklen_t len);
+
 /* Accept handler for listening sockets. */
 void pt_event_accept(pt_event_t *ev);
 

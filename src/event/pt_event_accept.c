@@ -36,8 +36,8 @@ accept_pause(pt_event_t *ev)
 }
 
 
-static pt_connection_t *
-accept_setup(pt_listening_t *ls, int fd, struct sockaddr *sa, socklen_t len)
+pt_connection_t *
+pt_event_adopt(pt_listening_t *ls, int fd, struct sockaddr *sa, socklen_t len)
 {
     pt_connection_t  *c = pt_get_connection(fd, ls->log);
 
@@ -130,7 +130,7 @@ pt_event_accept(pt_event_t *ev)
             return;
         }
 
-        pt_connection_t  *c = accept_setup(ls, fd, (struct sockaddr *) &ss, len);
+        pt_connection_t  *c = pt_event_adopt(ls, fd, (struct sockaddr *) &ss, len);
 
         if (c == NULL) {
             if (pt_cycle->free_connection_n == 0) {

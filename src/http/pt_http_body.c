@@ -274,44 +274,143 @@ pt_http_discard_request_body(pt_http_request_t *r)
 
 /* Reading. */
 
+static void
+body_temp_cleanup(void *data)
+{
+    pt_file_ref_t  *file = data;
+
+    if (file->fd != -1) {
+        close(file->fd);
+    }
+}
+
+
+/*
+ * Moves the body to an unlinked file in client_body_temp_path, so memory
+ * stays bounded by client_body_buffer_size whatever the body's size.
+ */
+static int
+body_spill(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+    pt_str_t                *dir = &body_clcf(r)->client_body_temp_path;
+    pt_pool_cleanup_t       *cln = pt_pool_cleanup_add(r->pool,
+                                                       sizeof(pt_file_ref_t));
+    char                     name[PATH_MAX];
+
+    if (cln == NULL) {
+        return PT_ERROR;
+    }
+
+    pt_file_ref_t  *file = cln->data;
+
+    file->fd = -1;
+    file->size = 0;
+    cln->handler = body_temp_cleanup;
+
+    if (snprintf(name, sizeof(name), "%.*s/body.XXXXXX", PT_STR_ARG(*dir))
+        >= (int) sizeof(name))
+    {
+        return PT_ERROR;
+    }
+
+    file->fd = mkstemp(name);
+    if (file->fd == -1) {
+        pt_log_error(PT_LOG_CRIT, r->connection->log, errno, "mkstemp() "
+                     "\"%s\" failed", name);
+        return PT_ERROR;
+    }
+
+    /* Nothing to clean on disk, whatever happens to this process. */
+    (void) unlink(name);
+    (void) fcntl(file->fd, F_SETFD, FD_CLOEXEC);
+    pt_str_set(&file->name, "client request body");
+
+    pt_log_error(PT_LOG_WARN, r->connection->log, 0, "a client request body "
+                 "is buffered to a temporary file %s", name);
+
+    rb->temp_file = file;
+
+    if (rb->buf && rb->buf->last > rb->buf->pos) {
+        if (pt_write_fd(file->fd, rb->buf->pos,
+                        (size_t) (rb->buf->last - rb->buf->pos)) == -1)
+        {
+            return PT_ERROR;
+        }
+        file->size = rb->buf->last - rb->buf->pos;
+    }
+
+    rb->buf = NULL;
+    rb->bufs = NULL;
+    return PT_OK;
+}
+
+
 static int
 body_keep(pt_http_request_t *r, const u_char *data, size_t len)
 {
     pt_http_request_body_t  *rb = r->request_body;
     size_t                   bufsize = body_clcf(r)->client_body_buffer_size;
 
-    while (len) {
-        pt_buf_t  *b = rb->buf;
+    if (rb->temp_file == NULL && rb->buf == NULL) {
+        /* One buffer, sized to the body when it is known and small. */
+        size_t  size = rb->rest > 0 && rb->rest < (off_t) bufsize
+                       ? (size_t) rb->rest : bufsize;
 
-        if (b == NULL || b->last == b->end) {
-            size_t  size = rb->rest > 0 ? (size_t) pt_min(rb->rest, (off_t) bufsize)
-                                        : bufsize;
-            pt_chain_t  **ll = &rb->bufs;
-
-            b = pt_create_temp_buf(r->pool, pt_max(size, len > bufsize ? bufsize
-                                                                       : len));
-            if (b == NULL) {
-                return PT_ERROR;
-            }
-
-            while (*ll) {
-                ll = &(*ll)->next;
-            }
-            if ((*ll = pt_alloc_chain_link(r->pool)) == NULL) {
-                return PT_ERROR;
-            }
-            (*ll)->buf = b;
-            (*ll)->next = NULL;
-            rb->buf = b;
+        rb->buf = pt_create_temp_buf(r->pool, size);
+        rb->bufs = pt_alloc_chain_link(r->pool);
+        if (rb->buf == NULL || rb->bufs == NULL) {
+            return PT_ERROR;
         }
-
-        size_t  n = pt_min(len, (size_t) (b->end - b->last));
-
-        b->last = pt_cpymem(b->last, data, n);
-        data += n;
-        len -= n;
+        rb->bufs->buf = rb->buf;
+        rb->bufs->next = NULL;
     }
 
+    if (rb->temp_file == NULL
+        && (size_t) (rb->buf->end - rb->buf->last) < len
+        && body_spill(r) != PT_OK)
+    {
+        return PT_ERROR;
+    }
+
+    if (rb->temp_file) {
+        if (pt_write_fd(rb->temp_file->fd, data, len) == -1) {
+            pt_log_error(PT_LOG_CRIT, r->connection->log, errno, "write() to "
+                         "a client body temporary file failed");
+            return PT_ERROR;
+        }
+        rb->temp_file->size += (off_t) len;
+        return PT_OK;
+    }
+
+    rb->buf->last = pt_cpymem(rb->buf->last, data, len);
+    return PT_OK;
+}
+
+
+/* The body, whole: a memory buffer or a file range, as one chain link. */
+static int
+body_finish_bufs(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    if (rb->temp_file == NULL) {
+        return PT_OK;
+    }
+
+    pt_buf_t  *b = pt_calloc_buf(r->pool);
+
+    rb->bufs = pt_alloc_chain_link(r->pool);
+    if (b == NULL || rb->bufs == NULL) {
+        return PT_ERROR;
+    }
+
+    b->file = rb->temp_file;
+    b->file_pos = 0;
+    b->file_last = rb->temp_file->size;
+    b->in_file = 1;
+    rb->bufs->buf = b;
+    rb->bufs->next = NULL;
     return PT_OK;
 }
 
@@ -338,16 +437,22 @@ pt_http_test_expect(pt_http_request_t *r)
 
 
 /* The body is complete: from here the request has a known length. */
-static void
+static int
 body_read_done(pt_http_request_t *r)
 {
     r->reading_body = 0;
     pt_del_timer(r->connection->read);
     r->read_event_handler = pt_http_block_reading;
 
+    if (body_finish_bufs(r) != PT_OK) {
+        return PT_ERROR;
+    }
+
     if (r->request_body->chunked) {
         r->headers_in.content_length_n = r->request_body->received;
     }
+
+    return PT_OK;
 }
 
 
@@ -383,7 +488,12 @@ body_read_handler(pt_http_request_t *r)
         return;
     }
 
-    body_read_done(r);
+    if (body_read_done(r) != PT_OK) {
+        r->count--;
+        pt_http_finalize_request(r, PT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     r->request_body->post_handler(r);
     pt_http_finalize_request(r, PT_DONE);
 }
@@ -423,7 +533,9 @@ pt_http_read_client_request_body(pt_http_request_t *r,
         if (rc != PT_DONE) {
             return rc;
         }
-        body_read_done(r);
+        if (body_read_done(r) != PT_OK) {
+            return PT_HTTP_INTERNAL_SERVER_ERROR;
+        }
         r->request_body->post_handler(r);
         return PT_OK;
     }

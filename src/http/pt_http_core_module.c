@@ -203,11 +203,14 @@ static const pt_http_module_t  core_module_ctx = {
     .merge_loc_conf = core_merge_loc_conf,
 };
 
+static int core_init_module(pt_cycle_t *cycle);
+
 pt_module_t  pt_http_core_module = {
     .name = "pt_http_core_module",
     .type = PT_HTTP_MODULE,
     .commands = core_commands,
     .ctx = &core_module_ctx,
+    .init_module = core_init_module,
 };
 
 
@@ -224,6 +227,7 @@ core_preconfiguration(pt_conf_t *cf)
     pt_http_core_main_conf_t  *cmcf = core_cmcf(cf);
 
     if (pt_array_init(&cmcf->servers, cf->pool, 4, sizeof(void *))
+        || pt_array_init(&cmcf->temp_paths, cf->pool, 2, sizeof(pt_str_t))
         || pt_array_init(&cmcf->filters, cf->pool, 16, sizeof(pt_http_filter_t)))
     {
         return PT_ERROR;
@@ -983,6 +987,66 @@ core_merge_types(pt_conf_t *cf, loc_t *prev, loc_t *conf)
 }
 
 
+/* Remembers a temp folder for the master to create before workers run. */
+static int
+core_note_temp_path(pt_conf_t *cf, const pt_str_t *path)
+{
+    pt_array_t  *paths = &core_cmcf(cf)->temp_paths;
+    pt_str_t    *p = paths->elts;
+
+    for (size_t i = 0; i < paths->nelts; i++) {
+        if (pt_str_eq(&p[i], path)) {
+            return PT_OK;
+        }
+    }
+
+    p = pt_array_push(paths);
+    if (p == NULL) {
+        return PT_ERROR;
+    }
+
+    *p = *path;
+    return PT_OK;
+}
+
+
+/*
+ * Creates the temp folders (nginx does the same at start): the workers
+ * may run as another user and could not create them in the prefix.
+ */
+static int
+core_init_module(pt_cycle_t *cycle)
+{
+    pt_http_conf_ctx_t        *ctx = cycle->http_ctx;
+    pt_core_conf_t            *ccf = pt_core_conf(cycle);
+
+    if (ctx == NULL) {
+        return PT_OK;
+    }
+
+    pt_http_core_main_conf_t  *cmcf = ctx->main_conf[pt_http_core_module.ctx_index];
+    pt_str_t                  *p = cmcf->temp_paths.elts;
+
+    for (size_t i = 0; i < cmcf->temp_paths.nelts; i++) {
+        const char  *dir = (const char *) p[i].data;
+
+        if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+            pt_log_error(PT_LOG_EMERG, cycle->log, errno, "mkdir() \"%s\" "
+                         "failed", dir);
+            return PT_ERROR;
+        }
+
+        if (geteuid() == 0 && ccf->user_set && chown(dir, ccf->user, -1) == -1) {
+            pt_log_error(PT_LOG_EMERG, cycle->log, errno, "chown(\"%s\", %d) "
+                         "failed", dir, (int) ccf->user);
+            return PT_ERROR;
+        }
+    }
+
+    return PT_OK;
+}
+
+
 static int
 core_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
 {
@@ -1033,6 +1097,10 @@ core_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
             prev->client_body_temp_path = p;
         }
         conf->client_body_temp_path = prev->client_body_temp_path;
+    }
+
+    if (core_note_temp_path(cf, &conf->client_body_temp_path) != PT_OK) {
+        return PT_ERROR;
     }
 
     return core_merge_types(cf, prev, conf);

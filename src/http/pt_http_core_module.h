@@ -45,6 +45,7 @@ typedef struct {
     pt_hash_t                 headers_in_hash;
 
     pt_array_t                filters;      /* pt_http_filter_t, chain order */
+    pt_array_t                temp_paths;   /* pt_str_t: created at start */
 
     /* nginx's hash tuning: accepted and checked, our hashes size themselves */
     int                       server_names_hash_max_size;

@@ -77,13 +77,34 @@ pt_http_etag_match(const u_char *list, size_t len, const u_char *etag,
 }
 
 
+/* Lower-case hex of n, no leading zeros; returns the end.  (Per request:
+   printf-free on purpose.) */
+static u_char *
+etag_hex(u_char *p, unsigned long long n)
+{
+    static const u_char  digits[] = "0123456789abcdef";
+    u_char               tmp[16];
+    size_t               i = sizeof(tmp);
+
+    do {
+        tmp[--i] = digits[n & 0xf];
+        n >>= 4;
+    } while (n);
+
+    return pt_cpymem(p, tmp + i, sizeof(tmp) - i);
+}
+
+
 size_t
 pt_http_etag_format(u_char *buf, time_t mtime, off_t size)
 {
-    u_char  *p;
+    u_char  *p = buf;
 
-    p = pt_snprintf(buf, buf + PT_HTTP_ETAG_LEN, "\"%llx-%llx\"",
-                    (unsigned long long) mtime, (unsigned long long) size);
+    *p++ = '"';
+    p = etag_hex(p, (unsigned long long) mtime);
+    *p++ = '-';
+    p = etag_hex(p, (unsigned long long) size);
+    *p++ = '"';
 
     return (size_t) (p - buf);
 }

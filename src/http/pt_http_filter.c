@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_internal.h"
+#include "pt_process.h"
 
 #include <netinet/tcp.h>
 
@@ -295,6 +296,11 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
         || r->headers_out.status == PT_HTTP_NO_CONTENT)
     {
         r->header_only = 1;
+    }
+
+    /* A retiring worker keeps a connection only if it can hand it over. */
+    if (pt_exiting && !pt_handoff_available()) {
+        r->keepalive = 0;
     }
 
     if (c->requests >= (unsigned) ((pt_http_core_loc_conf_t *)

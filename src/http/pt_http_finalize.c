@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_internal.h"
+#include "pt_process.h"
 
 static void finalize_connection(pt_http_request_t *r);
 static void finalize_set_keepalive(pt_http_request_t *r);
@@ -221,7 +222,7 @@ finalize_connection(pt_http_request_t *r)
         return;
     }
 
-    if (pt_exiting || !r->done) {
+    if (!r->done || (pt_exiting && !pt_handoff_available())) {
         r->keepalive = 0;
     }
 
@@ -268,6 +269,13 @@ finalize_set_keepalive(pt_http_request_t *r)
     }
 
     pt_http_free_request(r, 0);
+
+    if (pt_exiting) {
+        /* A retiring worker: the next generation carries on with it. */
+        (void) pt_handoff_send(c);
+        pt_http_close_connection(c);
+        return;
+    }
 
     c->log->action = "keepalive";
     c->read->handler = pt_http_keepalive_handler;

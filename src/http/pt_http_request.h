@@ -143,6 +143,7 @@ typedef void (*pt_http_client_body_handler_pt)(pt_http_request_t *r);
 typedef struct {
     pt_chain_t                       *bufs;      /* body read so far */
     pt_buf_t                         *buf;
+    pt_file_ref_t                    *temp_file; /* past client_body_buffer_size */
     off_t                             rest;      /* -1: unknown (chunked) */
     off_t                             received;
     pt_http_chunked_t                *chunked;
@@ -329,6 +330,14 @@ int pt_http_send_redirect(pt_http_request_t *r, int status,
 /* Sends status with a small text body (return code text). */
 int pt_http_send_response(pt_http_request_t *r, unsigned status,
     const pt_str_t *content_type, const pt_str_t *body);
+
+/*
+ * Sends the head, then all of file (opened, file->size set) as the body,
+ * unless a header filter answered otherwise (304, 412, 416) or the
+ * request is HEAD.  tag marks the buffer's owner.  Returns what the
+ * filters returned, for the content handler to finalize with.
+ */
+int pt_http_send_file(pt_http_request_t *r, pt_file_ref_t *file, void *tag);
 
 /* Reason phrase for status ("Not Found"), or NULL. */
 const char *pt_http_status_text(unsigned status, size_t *len);

@@ -297,3 +297,36 @@ pt_http_send_body(pt_http_request_t *r, const u_char *data, size_t len)
 
     return pt_http_output_filter(r, &out);
 }
+
+
+int
+pt_http_send_file(pt_http_request_t *r, pt_file_ref_t *file, void *tag)
+{
+    pt_buf_t    *b = pt_calloc_buf(r->pool);
+    pt_chain_t   out = { b, NULL };
+    int          rc;
+
+    if (b == NULL) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = pt_http_send_header(r);
+
+    /* an error, or a status a filter chose (304 is header_only, 412, 416) */
+    if (rc == PT_ERROR || rc > PT_OK || r->header_only
+        || r->method == PT_HTTP_HEAD)
+    {
+        return rc;
+    }
+
+    b->file = file;
+    b->file_pos = 0;
+    b->file_last = file->size;
+    b->in_file = file->size ? 1 : 0;
+    b->sync = file->size ? 0 : 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+    b->tag = tag;
+
+    return pt_http_output_filter(r, &out);
+}

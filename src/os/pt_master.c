@@ -173,6 +173,8 @@ pt_master_process_cycle(pt_cycle_t *cycle)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGALRM);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGWINCH);
     sigemptyset(&empty);
 
     if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
@@ -180,10 +182,16 @@ pt_master_process_cycle(pt_cycle_t *cycle)
     }
 
     pt_setproctitle("master process");
+
+    /* Before the workers fork: they inherit it, the old ones find it. */
+    (void) pt_handoff_init(cycle);
     master_start_workers(cycle);
 
     /* After a reload, the previous generation finishes what it has. */
     pt_reload_retire_old(cycle);
+    pt_notify(cycle->log, "READY=1\nSTATUS=%s, %d worker process(es)\n"
+              "MAINPID=%d", pt_inherited ? "reloaded" : "serving",
+              pt_core_conf(cycle)->worker_processes, (int) pt_pid);
 
     for ( ;; ) {
         if (terminating) {
@@ -222,6 +230,7 @@ pt_master_process_cycle(pt_cycle_t *cycle)
             kill_at = pt_current_msec + 1000;
             pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "signal %d received, "
                          "exiting", SIGTERM);
+            pt_notify(cycle->log, "STOPPING=1\nSTATUS=stopping");
             master_signal_workers(cycle, SIGTERM);
         }
 
@@ -230,6 +239,7 @@ pt_master_process_cycle(pt_cycle_t *cycle)
             quitting = true;
             pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "gracefully shutting "
                          "down");
+            pt_notify(cycle->log, "STOPPING=1\nSTATUS=finishing requests");
             master_signal_workers(cycle, SIGQUIT);
             pt_event_close_listeners(cycle);
         }
@@ -244,6 +254,15 @@ pt_master_process_cycle(pt_cycle_t *cycle)
         if (pt_sig_reconfigure) {
             pt_sig_reconfigure = 0;
             pt_master_reload(cycle);
+        }
+
+        if (pt_sig_usr2 || pt_sig_winch) {
+            /* nginx's two-step binary upgrade: one SIGHUP does it here. */
+            pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "signal %d ignored: "
+                         "SIGHUP reloads the configuration and the binary in "
+                         "place, keeping the PID",
+                         pt_sig_usr2 ? SIGUSR2 : SIGWINCH);
+            pt_sig_usr2 = pt_sig_winch = 0;
         }
 
         /* Nothing left to wait for (workers may all be gone already). */

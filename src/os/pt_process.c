@@ -35,6 +35,15 @@ pt_process_run(pt_cycle_t *cycle)
         return 1;
     }
 
+    /* Module start-up in the master (temp folders ...), never with -t. */
+    for (size_t i = 0; pt_modules[i]; i++) {
+        if (pt_modules[i]->init_module
+            && pt_modules[i]->init_module(cycle) != PT_OK)
+        {
+            return 1;
+        }
+    }
+
     /* A re-executed image is already the daemon (same PID). */
     if (ccf->daemon && !pt_inherited && pt_daemon(cycle->log) != PT_OK) {
         return 1;
@@ -119,7 +128,9 @@ worker_init(pt_cycle_t *cycle, unsigned number)
         }
     }
 
-    if (pt_event_process_init(cycle) != PT_OK) {
+    if (pt_event_process_init(cycle) != PT_OK
+        || pt_handoff_worker_init(cycle) != PT_OK)
+    {
         exit(2);
     }
 }
@@ -160,12 +171,24 @@ worker_begin_quit(pt_cycle_t *cycle)
     pt_exiting = true;
     pt_setproctitle("worker process is shutting down");
     pt_event_close_listeners(cycle);
+    pt_handoff_worker_stop();
+
+    /* After a reload, idle connections go on with the new workers. */
+    bool  handoff = pt_process == PT_PROCESS_WORKER && pt_handoff_probe();
 
     while (!pt_queue_empty(&cycle->reusable_connections)) {
         pt_queue_t       *q = pt_queue_head(&cycle->reusable_connections);
         pt_connection_t  *c = pt_queue_data(q, pt_connection_t, queue);
 
-        /* An idle keep-alive connection: its read handler sees close. */
+        /*
+         * Handed over or not, our copy closes: its read handler sees
+         * close.  Without a new generation (a plain QUIT) the idle
+         * connection just closes, as in nginx.
+         */
+        if (handoff) {
+            (void) pt_handoff_send(c);
+        }
+
         pt_reusable_connection(c, false);
         c->close = 1;
         c->read->handler(c->read);
@@ -235,6 +258,9 @@ pt_single_process_cycle(pt_cycle_t *cycle)
     if (pt_event_process_init(cycle) != PT_OK) {
         exit(2);
     }
+
+    pt_notify(cycle->log, "READY=1\nSTATUS=serving (single process)\n"
+              "MAINPID=%d", (int) pt_pid);
 
     for ( ;; ) {
         pt_quit |= pt_sig_quit;

@@ -24,6 +24,8 @@ extern volatile sig_atomic_t  pt_sig_quit;
 extern volatile sig_atomic_t  pt_sig_terminate;
 extern volatile sig_atomic_t  pt_sig_reconfigure;
 extern volatile sig_atomic_t  pt_sig_reopen;
+extern volatile sig_atomic_t  pt_sig_usr2;
+extern volatile sig_atomic_t  pt_sig_winch;
 
 /*
  * Starts serving: daemonizes when configured, binds listeners, writes the
@@ -74,6 +76,30 @@ void pt_reload_retire_old(pt_cycle_t *cycle);
 
 /* True when this image was started by a reload. */
 extern bool  pt_inherited;
+
+/*
+ * systemd's notify protocol: one datagram ("READY=1", "RELOADING=1\n
+ * MONOTONIC_USEC=...", "STOPPING=1", "STATUS=...") to $NOTIFY_SOCKET;
+ * nothing when it is unset.
+ */
+void pt_notify(pt_log_t *log, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+uint64_t pt_notify_monotonic_usec(void);
+
+/*
+ * The reload handoff (pt_handoff.c): the master binds this generation's
+ * handoff socket before forking workers; workers take connections from
+ * it; a retiring worker probes for the next generation and sends it idle
+ * connections (true when sent: the caller then closes its own copy).
+ */
+extern unsigned  pt_generation;
+int pt_handoff_init(pt_cycle_t *cycle);
+int pt_handoff_worker_init(pt_cycle_t *cycle);
+void pt_handoff_ignore(pt_event_t *ev);
+void pt_handoff_worker_stop(void);
+bool pt_handoff_probe(void);
+bool pt_handoff_send(pt_connection_t *c);
+bool pt_handoff_available(void);
 
 /* Sets the process title shown by ps ("portico: worker process"). */
 void pt_setproctitle(const char *title);

@@ -207,6 +207,7 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
         }
     }
 
+    p = pt_snprintf(p, last, ";gen=%u", pt_generation);
     p = pt_snprintf(p, last, ";shm=");
     p = pt_shm_zones_describe(cycle, p, last);
 
@@ -233,10 +234,15 @@ pt_master_reload(pt_cycle_t *cycle)
         return;
     }
 
+    pt_notify(cycle->log, "RELOADING=1\nMONOTONIC_USEC=%llu\n"
+              "STATUS=reloading", (unsigned long long) pt_notify_monotonic_usec());
+
     if (!reload_test_config(cycle)) {
         pt_log_error(PT_LOG_ERR, cycle->log, 0, "reload failed, the new "
                      "configuration was not applied; the old one keeps "
                      "running");
+        pt_notify(cycle->log, "READY=1\nSTATUS=reload failed, serving the "
+                  "previous configuration");
         return;
     }
 
@@ -258,6 +264,8 @@ pt_master_reload(pt_cycle_t *cycle)
 
     pt_log_error(PT_LOG_ALERT, cycle->log, errno, "execv() \"%s\" failed, "
                  "keeping the running configuration", reload_binary);
+    pt_notify(cycle->log, "READY=1\nSTATUS=reload failed, serving the "
+              "previous configuration");
     (void) unsetenv(RELOAD_ENV);
     (void) reload_set_cloexec(cycle, true);
     (void) pt_shm_zones_cloexec(cycle, true);
@@ -358,6 +366,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
     if (shm) {
         *shm = '\0';
         shm += 5;
+    }
+
+    char  *gen = strstr(copy, ";gen=");
+
+    if (gen) {
+        *gen = '\0';
+        pt_generation = (unsigned) strtoul(gen + 5, NULL, 10) + 1;
     }
 
     char  *olds = strstr(copy, ";old=");

@@ -10,6 +10,8 @@ volatile sig_atomic_t  pt_sig_quit;
 volatile sig_atomic_t  pt_sig_terminate;
 volatile sig_atomic_t  pt_sig_reconfigure;
 volatile sig_atomic_t  pt_sig_reopen;
+volatile sig_atomic_t  pt_sig_usr2;
+volatile sig_atomic_t  pt_sig_winch;
 
 
 static void
@@ -46,6 +48,12 @@ signal_handler(int signo)
         case SIGCHLD:
             pt_sig_reap = 1;
             break;
+        case SIGUSR2:
+            pt_sig_usr2 = 1;
+            break;
+        case SIGWINCH:
+            pt_sig_winch = 1;
+            break;
         }
     }
 
@@ -57,7 +65,8 @@ int
 pt_signals_init(pt_log_t *log)
 {
     static const int  sigs[] = {
-        SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD, SIGALRM
+        SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD, SIGALRM,
+        SIGUSR2, SIGWINCH
     };
     struct sigaction  sa = { 0 };
 
@@ -74,8 +83,6 @@ pt_signals_init(pt_log_t *log)
 
     sa.sa_handler = SIG_IGN;
     (void) sigaction(SIGPIPE, &sa, NULL);
-    (void) sigaction(SIGUSR2, &sa, NULL);
-    (void) sigaction(SIGWINCH, &sa, NULL);
 
     return PT_OK;
 }

@@ -159,40 +159,6 @@ gzip_static_headers(pt_http_request_t *r, const struct stat *st)
 
 
 static int
-gzip_static_send(pt_http_request_t *r, pt_file_ref_t *file)
-{
-    pt_buf_t    *b = pt_calloc_buf(r->pool);
-    pt_chain_t   out;
-    int          rc;
-
-    if (b == NULL) {
-        return PT_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = pt_http_send_header(r);
-
-    if (rc == PT_ERROR || rc > PT_OK || r->header_only
-        || r->method == PT_HTTP_HEAD)
-    {
-        return rc;
-    }
-
-    b->file = file;
-    b->file_last = file->size;
-    b->in_file = file->size ? 1 : 0;
-    b->sync = file->size ? 0 : 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-    b->tag = &pt_http_gzip_static_module;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return pt_http_output_filter(r, &out);
-}
-
-
-static int
 gzip_static_handler(pt_http_request_t *r)
 {
     gzip_static_conf_t  *conf = pt_http_get_module_loc_conf(r,
@@ -246,7 +212,7 @@ gzip_static_handler(pt_http_request_t *r)
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return gzip_static_send(r, file);
+    return pt_http_send_file(r, file, &pt_http_gzip_static_module);
 }
 
 

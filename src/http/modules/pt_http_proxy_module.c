@@ -924,6 +924,7 @@ proxy_attach(proxy_ctx_t *ctx)
     /* The request is sent again from the start on every try. */
     for (pt_chain_t *cl = ctx->request; cl; cl = cl->next) {
         cl->buf->pos = cl->buf->start;
+        cl->buf->file_pos = 0;       /* a spooled body starts over too */
     }
 
     ctx->header_in->pos = ctx->header_in->last = ctx->header_in->start;

@@ -526,6 +526,12 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
         r->headers_out.etag = added;
     } else if (lc.len == 8 && memcmp(lc.data, "location", 8) == 0) {
         r->headers_out.location = added;
+    } else if (lc.len == 16 && memcmp(lc.data, "content-encoding", 16) == 0) {
+        r->headers_out.content_encoding = added;
+    } else if (lc.len == 7 && memcmp(lc.data, "expires", 7) == 0) {
+        r->headers_out.expires = added;
+    } else if (lc.len == 13 && memcmp(lc.data, "cache-control", 13) == 0) {
+        r->headers_out.cache_control = added;
     } else if (lc.len == 13 && memcmp(lc.data, "last-modified", 13) == 0) {
         r->headers_out.last_modified = added;
         r->headers_out.last_modified_time = pt_parse_http_time(value.data,

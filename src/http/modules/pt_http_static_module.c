@@ -121,9 +121,7 @@ static_handler(pt_http_request_t *r)
     size_t                    root_len;
     u_char                   *last;
     pt_str_t                  path, location;
-    pt_buf_t                 *b;
     pt_log_t                 *log;
-    pt_chain_t                out;
     struct stat               st;
     pt_file_ref_t            *file;
     pt_pool_cleanup_t        *cln;
@@ -244,34 +242,9 @@ static_handler(pt_http_request_t *r)
     }
 
     r->allow_ranges = 1;
+    file->size = st.st_size;
 
-    b = pt_calloc_buf(r->pool);
-    if (b == NULL) {
-        return PT_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = pt_http_send_header(r);
-
-    /* an error, a status a filter chose (304 is header_only, 412, 416) */
-    if (rc == PT_ERROR || rc > PT_OK || r->header_only
-        || r->method == PT_HTTP_HEAD)
-    {
-        return rc;
-    }
-
-    b->file = file;
-    b->file_pos = 0;
-    b->file_last = st.st_size;
-    b->in_file = st.st_size ? 1 : 0;
-    b->sync = st.st_size ? 0 : 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-    b->tag = &pt_http_static_module;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return pt_http_output_filter(r, &out);
+    return pt_http_send_file(r, file, &pt_http_static_module);
 }
 
 
