@@ -298,8 +298,11 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
         r->header_only = 1;
     }
 
-    /* A retiring worker keeps a connection only if it can hand it over. */
-    if (pt_exiting && !pt_handoff_available()) {
+    /*
+     * A retiring worker keeps a connection only if it can hand it over;
+     * a TLS session cannot move, so its response says close.
+     */
+    if (pt_exiting && (r->connection->ssl || !pt_handoff_available())) {
         r->keepalive = 0;
     }
 

@@ -222,7 +222,9 @@ finalize_connection(pt_http_request_t *r)
         return;
     }
 
-    if (!r->done || (pt_exiting && !pt_handoff_available())) {
+    if (!r->done
+        || (pt_exiting && (r->connection->ssl || !pt_handoff_available())))
+    {
         r->keepalive = 0;
     }
 
