@@ -13,7 +13,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http ssl/)->plan(14);
+my $t = Test::Portico->new->has(qw/http ssl/)->plan(15);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -44,6 +44,11 @@ http {
             return 200 "verify=$ssl_client_verify s=$ssl_client_s_dn i=$ssl_client_i_dn serial=$ssl_client_serial fp=$ssl_client_fingerprint\n";
         }
         location /cert { return 200 "$ssl_client_escaped_cert"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_ON%% ssl;
+        server_name other.test;
+        location / { return 200 "other\n"; }
     }
     server {
         listen 127.0.0.1:%%PORT_OPT%% ssl;
@@ -101,6 +106,12 @@ $r = get('NOCA', 'eve', "$dir/other");
 like($r, qr/verify=FAILED:.* s=CN=eve/, 'optional_no_ca: unknown CA passed on');
 $r = get('NOCA');
 like($r, qr/verify=NONE/, 'optional_no_ca: no certificate');
+
+# A server that verifies clients is not reached under another SNI name.
+$r = https("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    port => $t->port('ON'), host => 'other.test',
+    SSL_cert_file => "$dir/alice.crt", SSL_key_file => "$dir/alice.key");
+like($r, qr/^HTTP\/1\.1 421/, 'verifying server under another SNI name: 421');
 
 # nginx 1.22 logs a stale OpenSSL error as an alert here; Portico must not.
 $t->allow_errors(qr/ignoring stale global SSL error/) if is_nginx();

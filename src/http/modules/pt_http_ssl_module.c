@@ -335,7 +335,25 @@ pt_http_ssl_verify_client(pt_http_request_t *r)
     pt_http_ssl_srv_conf_t  *sscf = pt_http_get_module_srv_conf(r,
                                                          pt_http_ssl_module);
     SSL                     *ssl = r->connection->ssl->connection;
+    const char              *sni = SSL_get_servername(ssl,
+                                                   TLSEXT_NAMETYPE_host_name);
+    pt_str_t                *host = &r->headers_in.server;
     long                     rc;
+
+    /*
+     * As nginx: a server that verifies clients is not reached under
+     * another name than the one the handshake (and its verification
+     * settings) was made for.
+     */
+    if (sni && host->len && sscf->verify != PT_HTTP_SSL_VERIFY_OFF
+        && (strlen(sni) != host->len
+            || strncasecmp(sni, (char *) host->data, host->len) != 0))
+    {
+        pt_log_error(PT_LOG_INFO, r->connection->log, 0, "client attempted "
+                     "to request the server name different from the one "
+                     "that was negotiated");
+        return PT_HTTP_MISDIRECTED_REQUEST;
+    }
 
     if (sscf->verify == PT_HTTP_SSL_VERIFY_OFF) {
         return PT_OK;
