@@ -300,9 +300,9 @@ filter_header_writer(pt_http_request_t *r, const pt_http_filter_t *f)
 
     /*
      * A retiring worker keeps a connection only if it can hand it over;
-     * a TLS session cannot move, so its response says close.
+     * a TLS session cannot move, so its client is told to reconnect.
      */
-    if (pt_exiting && (r->connection->ssl || !pt_handoff_available())) {
+    if (pt_exiting && (c->ssl || !pt_handoff_available())) {
         r->keepalive = 0;
     }
 

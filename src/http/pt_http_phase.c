@@ -338,6 +338,11 @@ pt_http_internal_redirect(pt_http_request_t *r, const pt_str_t *uri,
     memset(r->variables, 0, cmcf->variables.nelts
                             * sizeof(pt_http_variable_value_t));
 
+    /* Server-level handlers see the server's conf again, as in nginx. */
+    pt_http_core_srv_conf_t  *cscf = pt_http_get_module_srv_conf(r,
+                                                         pt_http_core_module);
+
+    r->loc_conf = cscf->ctx->loc_conf;
     r->internal = 1;
     r->valid_location = 1;
     r->phase_handler = (int) phase_start[PT_HTTP_SERVER_REWRITE_PHASE];

@@ -19,8 +19,12 @@
 
 unsigned  pt_generation;
 
-static int   handoff_fd = -1;
-static bool  handoff_target;          /* a next generation listens */
+static int       handoff_fd = -1;
+static bool      handoff_target;      /* a next generation listens */
+static unsigned  handoff_next;        /* the generation that took the last */
+
+/* Reloads in quick succession: the newest generation may be a few ahead. */
+#define HANDOFF_MAX_SKIP  64
 
 
 static socklen_t
@@ -215,20 +219,51 @@ pt_handoff_worker_stop(void)
 }
 
 
+/*
+ * Sends msg to the newest generation: starting from the one that took the
+ * last connection, a generation whose socket is gone (it was itself
+ * replaced by a later reload) refuses, and the next one is tried.
+ */
+static bool
+handoff_sendmsg(int fd, struct msghdr *msg)
+{
+    struct sockaddr_un  sun;
+    unsigned            gen = handoff_next ? handoff_next : pt_generation + 1;
+
+    msg->msg_name = &sun;
+
+    for (unsigned n = 0; n < HANDOFF_MAX_SKIP; n++, gen++) {
+        msg->msg_namelen = handoff_address(&sun, getppid(), gen);
+
+        bool  sent = sendmsg(fd, msg, MSG_NOSIGNAL) >= 0;
+
+        if (sent || (errno != ECONNREFUSED && errno != ENOENT)) {
+            msg->msg_name = NULL;    /* sun is ours alone */
+            if (sent) {
+                handoff_next = gen;
+            }
+            return sent;
+        }
+    }
+
+    msg->msg_name = NULL;
+    return false;
+}
+
+
 /* A retiring worker: is a next generation there to take connections? */
 bool
 pt_handoff_probe(void)
 {
-    struct sockaddr_un  sun;
-    socklen_t           len = handoff_address(&sun, getppid(),
-                                              pt_generation + 1);
-    int                 fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct iovec   iov = { (u_char *) "", 0 };
+    struct msghdr  msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    int            fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
     if (fd == -1) {
         return false;
     }
 
-    handoff_target = sendto(fd, "", 0, 0, (struct sockaddr *) &sun, len) == 0;
+    handoff_target = handoff_sendmsg(fd, &msg);
     close(fd);
     return handoff_target;
 }
@@ -237,24 +272,19 @@ pt_handoff_probe(void)
 bool
 pt_handoff_send(pt_connection_t *c)
 {
-    struct sockaddr_un  sun;
-    socklen_t           len;
-    pt_buf_t           *b = c->buffer;
-    size_t              n = b ? (size_t) (b->last - b->pos) : 0;
+    pt_buf_t  *b = c->buffer;
+    size_t     n = b ? (size_t) (b->last - b->pos) : 0;
 
     if (!handoff_target || c->ssl || n > HANDOFF_MAX_DATA) {
         return false;
     }
-
-    len = handoff_address(&sun, getppid(), pt_generation + 1);
 
     union {
         struct cmsghdr  cm;
         char            space[CMSG_SPACE(sizeof(int))];
     }              control;
     struct iovec   iov = { n ? b->pos : (u_char *) "", n };
-    struct msghdr  msg = { .msg_name = &sun, .msg_namelen = len,
-                           .msg_iov = &iov, .msg_iovlen = 1,
+    struct msghdr  msg = { .msg_iov = &iov, .msg_iovlen = 1,
                            .msg_control = &control,
                            .msg_controllen = sizeof(control) };
 
@@ -273,7 +303,7 @@ pt_handoff_send(pt_connection_t *c)
     }
 
     (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    bool  sent = sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0;
+    bool  sent = handoff_sendmsg(fd, &msg);
 
     if (!sent) {
         pt_log_error(PT_LOG_INFO, c->log, errno, "handing a connection to the "
