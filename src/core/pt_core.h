@@ -18,6 +18,7 @@ typedef struct pt_module_s      pt_module_t;
 typedef struct pt_event_s       pt_event_t;
 typedef struct pt_connection_s  pt_connection_t;
 typedef struct pt_listening_s   pt_listening_t;
+typedef struct pt_ssl_connection_s  pt_ssl_connection_t;
 typedef struct pt_open_file_s   pt_open_file_t;
 
 typedef uint64_t  pt_msec_t;

@@ -113,6 +113,10 @@ pt_close_connection(pt_connection_t *c)
 
     pt_reusable_connection(c, false);
 
+    if (c->ssl) {
+        pt_ssl_free_connection(c);
+    }
+
     c->read->closed = 1;
     c->write->closed = 1;
     c->fd = -1;

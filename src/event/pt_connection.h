@@ -66,7 +66,7 @@ struct pt_connection_s {
     pt_msec_t            timeout;         /* per-state wait, e.g. lingering */
     unsigned             requests;
 
-    void                *ssl;
+    pt_ssl_connection_t *ssl;            /* NULL: plain TCP */
 
     unsigned             destroyed:1;
     unsigned             idle:1;

@@ -4,6 +4,7 @@
 #define PT_EVENT_H
 
 #include "pt_connection.h"
+#include "pt_event_ssl.h"
 
 typedef void (*pt_event_handler_pt)(pt_event_t *ev);
 

@@ -534,6 +534,7 @@ core_listen(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         }
     }
 
+    cscf->listen_ssl |= opt.ssl;
     return pt_http_add_listen(cf, cscf, &opt);
 }
 

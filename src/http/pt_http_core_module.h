@@ -78,6 +78,7 @@ struct pt_http_core_srv_conf_s {
     int                      underscores_in_headers;
 
     unsigned                 listen:1;
+    unsigned                 listen_ssl:1;     /* a listen ... ssl */
 };
 
 typedef struct {

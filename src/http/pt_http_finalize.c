@@ -314,6 +314,11 @@ finalize_lingering_close(pt_http_request_t *r)
 
     pt_http_free_request(r, 0);
 
+    if (c->ssl) {
+        /* close_notify must go out before the write side closes. */
+        pt_ssl_shutdown(c);
+    }
+
     if (shutdown(c->fd, SHUT_WR) == -1) {
         pt_http_close_connection(c);
         return;

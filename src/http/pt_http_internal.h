@@ -19,6 +19,12 @@ int pt_http_add_header_in(pt_http_request_t *r);
 /* Checks the whole head (Host, framing, Connection); PT_OK or a status. */
 int pt_http_process_request_header(pt_http_request_t *r);
 
+/*
+ * Waits for the first request of a new connection (a TLS one once its
+ * handshake is done); the client_header_timeout timer is the caller's.
+ */
+void pt_http_wait_request(pt_connection_t *c);
+
 void pt_http_empty_handler(pt_event_t *ev);
 void pt_http_request_handler(pt_event_t *ev);
 void pt_http_block_reading(pt_http_request_t *r);

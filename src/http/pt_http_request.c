@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_internal.h"
+#include "pt_http_ssl.h"
 
 static void request_wait_handler(pt_event_t *rev);
 static void request_line_handler(pt_event_t *rev);
@@ -83,10 +84,28 @@ pt_http_init_connection(pt_connection_t *c)
 
     pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
 
+    pt_add_timer(c->read, cscf->client_header_timeout);
+
+    if (hc->addr_conf->ssl) {
+#if PT_HAVE_HTTP_SSL_MODULE
+        hc->ssl = 1;
+        pt_http_ssl_init_connection(c);
+#else
+        pt_http_close_connection(c);
+#endif
+        return;
+    }
+
+    pt_http_wait_request(c);
+}
+
+
+void
+pt_http_wait_request(pt_connection_t *c)
+{
+    c->log->action = "waiting for request";
     c->read->handler = request_wait_handler;
     c->write->handler = pt_http_empty_handler;
-
-    pt_add_timer(c->read, cscf->client_header_timeout);
     pt_reusable_connection(c, true);
 
     /* With deferred accept the request is usually already there. */
@@ -555,6 +574,19 @@ request_process(pt_http_request_t *r)
     r->parse.pos = 0;
 
     rc = pt_http_process_request_header(r);
+
+    if (rc == PT_OK && r->http_connection->plain_http) {
+        pt_log_error(PT_LOG_INFO, c->log, 0,
+                     "client sent plain HTTP request to HTTPS port");
+        rc = PT_HTTP_TO_HTTPS;
+    }
+
+#if PT_HAVE_HTTP_SSL_MODULE
+    if (rc == PT_OK && c->ssl) {
+        rc = pt_http_ssl_verify_client(r);
+    }
+#endif
+
     if (rc != PT_OK) {
         pt_http_finalize_request(r, rc);
         return;

@@ -39,6 +39,9 @@
 /* nginx's internal codes, logged but never sent */
 #define PT_HTTP_CLOSE                    444
 #define PT_HTTP_REQUEST_HEADER_TOO_LARGE 494
+#define PT_HTTP_SSL_CERT_ERROR           495
+#define PT_HTTP_SSL_NO_CERT              496
+#define PT_HTTP_TO_HTTPS                 497
 #define PT_HTTP_CLIENT_CLOSED_REQUEST    499
 #define PT_HTTP_INTERNAL_SERVER_ERROR    500
 #define PT_HTTP_NOT_IMPLEMENTED          501
@@ -163,6 +166,9 @@ typedef struct {
     pt_buf_t            **free;
     size_t                nfree;
     pt_str_t              server_name;   /* from the first request */
+    pt_http_core_srv_conf_t *ssl_server; /* picked by SNI, else NULL */
+    unsigned              ssl:1;         /* a TLS port */
+    unsigned              plain_http:1;  /* plain HTTP on a TLS port */
 } pt_http_connection_t;
 
 struct pt_http_request_s {

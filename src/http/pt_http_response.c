@@ -9,7 +9,7 @@
 pt_http_core_srv_conf_t *
 pt_http_default_srv_conf(pt_http_connection_t *hc)
 {
-    return hc->addr_conf->default_server;
+    return hc->ssl_server ? hc->ssl_server : hc->addr_conf->default_server;
 }
 
 

@@ -28,6 +28,9 @@ static const special_status_t  special_statuses[] = {
     { 417, "Expectation Failed" }, { 421, "Misdirected Request" },
     { 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
     { 494, "Request Header Or Cookie Too Large" },
+    { 495, "The SSL certificate error" },
+    { 496, "No required SSL certificate was sent" },
+    { 497, "The plain HTTP request was sent to HTTPS port" },
     { 500, "Internal Server Error" }, { 501, "Not Implemented" },
     { 502, "Bad Gateway" }, { 503, "Service Temporarily Unavailable" },
     { 504, "Gateway Time-out" }, { 505, "HTTP Version Not Supported" },
@@ -59,6 +62,9 @@ special_breaks_keepalive(int status)
     case PT_HTTP_REQUEST_ENTITY_TOO_LARGE:
     case PT_HTTP_REQUEST_URI_TOO_LARGE:
     case PT_HTTP_REQUEST_HEADER_TOO_LARGE:
+    case PT_HTTP_SSL_CERT_ERROR:
+    case PT_HTTP_SSL_NO_CERT:
+    case PT_HTTP_TO_HTTPS:
     case PT_HTTP_HEADER_FIELDS_TOO_LARGE:
     case PT_HTTP_INTERNAL_SERVER_ERROR:
     case PT_HTTP_NOT_IMPLEMENTED:
@@ -101,8 +107,11 @@ special_page(pt_http_request_t *r, int status)
 {
     pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
                                                          pt_http_core_module);
-    unsigned                  code = status == PT_HTTP_REQUEST_HEADER_TOO_LARGE
-                                     ? PT_HTTP_BAD_REQUEST : (unsigned) status;
+    /* nginx's 494..497 are sent as 400s that say what went wrong. */
+    bool                      is400 = status >= PT_HTTP_REQUEST_HEADER_TOO_LARGE
+                                      && status <= PT_HTTP_TO_HTTPS;
+    unsigned                  code = is400 ? PT_HTTP_BAD_REQUEST
+                                           : (unsigned) status;
     size_t                    tlen = 0;
     const char               *text = pt_http_status_text((unsigned) status, &tlen);
     u_char                   *body, *p;
@@ -125,12 +134,20 @@ special_page(pt_http_request_t *r, int status)
         return PT_ERROR;
     }
 
-    p = pt_snprintf(body, body + 512,
-                    "<html>\r\n<head><title>%d %s</title></head>\r\n"
-                    "<body>\r\n<center><h1>%d %s</h1></center>\r\n"
+    if (is400) {
+        p = pt_snprintf(body, body + 512,
+                        "<html>\r\n<head><title>400 %s</title></head>\r\n"
+                        "<body>\r\n<center><h1>400 Bad Request</h1></center>"
+                        "\r\n<center>%s</center>\r\n", text, text);
+    } else {
+        p = pt_snprintf(body, body + 512,
+                        "<html>\r\n<head><title>%d %s</title></head>\r\n"
+                        "<body>\r\n<center><h1>%d %s</h1></center>\r\n",
+                        status, text, status, text);
+    }
+
+    p = pt_snprintf(p, body + 512,
                     "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
-                    status == 494 ? 400 : status, text,
-                    status == 494 ? 400 : status, text,
                     clcf->server_tokens ? PORTICO_VER : "portico");
 
     pt_str_set(&r->headers_out.content_type, "text/html");

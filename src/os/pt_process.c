@@ -185,6 +185,16 @@ worker_begin_quit(pt_cycle_t *cycle)
          * close.  Without a new generation (a plain QUIT) the idle
          * connection just closes, as in nginx.
          */
+        if (handoff && c->ssl) {
+            /*
+             * A TLS session cannot move: the connection stays until its
+             * keepalive_timeout, or answers one more request with
+             * "Connection: close", so no request races a close.
+             */
+            pt_reusable_connection(c, false);
+            continue;
+        }
+
         if (handoff) {
             (void) pt_handoff_send(c);
         }
