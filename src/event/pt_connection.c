@@ -443,6 +443,28 @@ listen_socket_options(pt_listening_t *ls, int fd)
         (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &ls->sndbuf, sizeof(int));
     }
 
+    /* Accepted sockets inherit these from the listening one. */
+    if (ls->so_keepalive) {
+        int  on = ls->so_keepalive == 1;
+
+        (void) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    }
+
+    if (ls->keepidle) {
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &ls->keepidle,
+                          sizeof(int));
+    }
+
+    if (ls->keepintvl) {
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ls->keepintvl,
+                          sizeof(int));
+    }
+
+    if (ls->keepcnt) {
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &ls->keepcnt,
+                          sizeof(int));
+    }
+
     if (ls->deferred_accept) {
         int  timeout = 1;
 

@@ -13,6 +13,9 @@ struct pt_listening_s {
     int                       backlog;
     int                       rcvbuf;
     int                       sndbuf;
+    int                       keepidle;      /* so_keepalive=, 0: default */
+    int                       keepintvl;
+    int                       keepcnt;
     int                       type;          /* SOCK_STREAM */
     pt_connection_handler_pt  handler;       /* after accept */
     void                     *servers;       /* http: pt_http_port_t */
@@ -21,6 +24,7 @@ struct pt_listening_s {
     size_t                    pool_size;
 
     unsigned                  reuseport:1;
+    unsigned                  so_keepalive:2;    /* 1: on, 2: off */
     unsigned                  ipv6only:1;
     unsigned                  ssl:1;
     unsigned                  inherited:1;

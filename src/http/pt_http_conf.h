@@ -26,6 +26,10 @@ typedef struct {
     int           backlog;
     int           rcvbuf;
     int           sndbuf;
+    int           keepidle;
+    int           keepintvl;
+    int           keepcnt;
+    unsigned      so_keepalive:2;     /* 1: on, 2: off */
     unsigned      default_server:1;
     unsigned      ssl:1;
     unsigned      reuseport:1;

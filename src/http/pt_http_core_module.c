@@ -462,6 +462,49 @@ core_location(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 }
 
 
+/* so_keepalive=on|off|[idle]:[intvl]:[cnt] (seconds, seconds, probes). */
+static int
+core_listen_keepalive(pt_conf_t *cf, pt_http_listen_opt_t *opt, pt_str_t *k)
+{
+    if (pt_str_caseeq_lit(k, "on") || pt_str_caseeq_lit(k, "off")) {
+        opt->so_keepalive = k->data[1] == 'n' ? 1 : 2;
+        return PT_OK;
+    }
+
+    int      *dst[3] = { &opt->keepidle, &opt->keepintvl, &opt->keepcnt };
+    u_char   *p = k->data, *end = k->data + k->len;
+
+    for (int i = 0; i < 3; i++) {
+        u_char  *colon = memchr(p, ':', (size_t) (end - p));
+        u_char  *e = colon ? colon : end;
+
+        if (e > p) {
+            pt_str_t  part = { (size_t) (e - p), p };
+            int64_t   n = i == 2 ? pt_atoi(p, part.len, 1000)
+                                 : pt_parse_time(&part, true);
+
+            if (n <= 0) {
+                return pt_conf_error(cf, "invalid so_keepalive value: \"%.*s\"",
+                                     PT_STR_ARG(*k));
+            }
+            *dst[i] = (int) n;
+        }
+
+        if (colon == NULL) {
+            if (i != 2) {
+                return pt_conf_error(cf, "invalid so_keepalive value: \"%.*s\"",
+                                     PT_STR_ARG(*k));
+            }
+            break;
+        }
+        p = colon + 1;
+    }
+
+    opt->so_keepalive = 1;
+    return PT_OK;
+}
+
+
 static int
 core_listen_option(pt_conf_t *cf, pt_http_listen_opt_t *opt, pt_str_t *v)
 {
@@ -492,6 +535,12 @@ core_listen_option(pt_conf_t *cf, pt_http_listen_opt_t *opt, pt_str_t *v)
                                  PT_STR_ARG(s));
         }
         *(v->data[0] == 'r' ? &opt->rcvbuf : &opt->sndbuf) = (int) n;
+    } else if (v->len > 13 && memcmp(v->data, "so_keepalive=", 13) == 0) {
+        pt_str_t  k = { v->len - 13, v->data + 13 };
+
+        if (core_listen_keepalive(cf, opt, &k) != PT_OK) {
+            return PT_ERROR;
+        }
     } else if (pt_str_caseeq_lit(v, "ipv6only=on")) {
         opt->ipv6only = 1;
         opt->bind = 1;

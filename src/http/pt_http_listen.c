@@ -67,7 +67,7 @@ static bool
 listen_has_socket_options(const pt_http_listen_opt_t *opt)
 {
     return opt->backlog || opt->rcvbuf || opt->sndbuf || opt->reuseport
-           || opt->deferred || opt->bind || opt->ipv6only;
+           || opt->deferred || opt->bind || opt->ipv6only || opt->so_keepalive;
 }
 
 
@@ -107,6 +107,10 @@ listen_add_server(pt_conf_t *cf, listen_addr_t *addr,
         addr->opt.sndbuf = opt->sndbuf;
         addr->opt.bind = opt->bind;
         addr->opt.ipv6only = opt->ipv6only;
+        addr->opt.so_keepalive = opt->so_keepalive;
+        addr->opt.keepidle = opt->keepidle;
+        addr->opt.keepintvl = opt->keepintvl;
+        addr->opt.keepcnt = opt->keepcnt;
     }
 
     addr->opt.ssl |= opt->ssl;
@@ -299,6 +303,10 @@ listen_add_listening(pt_conf_t *cf, listen_addr_t *addr, pt_http_port_t *hport)
     ls->ipv6only = 1;
     ls->ssl = addr->opt.ssl;
     ls->deferred_accept = addr->opt.deferred;
+    ls->so_keepalive = addr->opt.so_keepalive;
+    ls->keepidle = addr->opt.keepidle;
+    ls->keepintvl = addr->opt.keepintvl;
+    ls->keepcnt = addr->opt.keepcnt;
 
     size_t  len = pt_sock_ntop((struct sockaddr *) &addr->sockaddr,
                                addr->socklen, text, sizeof(text), true);
