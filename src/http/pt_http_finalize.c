@@ -57,11 +57,34 @@ pt_http_free_request(pt_http_request_t *r, int rc)
 }
 
 
+/*
+ * reset_timedout_connection: a client that timed out is answered with a
+ * reset, so the kernel drops what we still had queued for it at once.
+ */
+static void
+finalize_reset_if_timedout(pt_http_request_t *r)
+{
+    pt_connection_t          *c = r->connection;
+    pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
+                                                         pt_http_core_module);
+
+    if (c->timedout && clcf->reset_timedout_connection) {
+        struct linger  l = { 1, 0 };
+
+        if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == -1) {
+            pt_log_error(PT_LOG_CRIT, c->log, errno,
+                         "setsockopt(SO_LINGER) failed");
+        }
+    }
+}
+
+
 static void
 finalize_terminate_handler(pt_http_request_t *r)
 {
     pt_connection_t  *c = r->connection;
 
+    finalize_reset_if_timedout(r);
     pt_http_free_request(r, 0);
     pt_http_close_connection(c);
 }
@@ -246,6 +269,7 @@ finalize_connection(pt_http_request_t *r)
 
     pt_connection_t  *c = r->connection;
 
+    finalize_reset_if_timedout(r);
     pt_http_free_request(r, 0);
     pt_http_close_connection(c);
 }

@@ -440,6 +440,7 @@ request_line_handler(pt_event_t *rev)
 
     if (rev->timedout) {
         pt_log_error(PT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        c->timedout = 1;
         pt_http_finalize_request(r, PT_HTTP_REQUEST_TIME_OUT);
         return;
     }
@@ -505,6 +506,7 @@ request_headers_handler(pt_event_t *rev)
 
     if (rev->timedout) {
         pt_log_error(PT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        c->timedout = 1;
         pt_http_finalize_request(r, PT_HTTP_REQUEST_TIME_OUT);
         return;
     }
