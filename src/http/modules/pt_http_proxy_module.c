@@ -72,7 +72,7 @@ static const pt_command_t  proxy_commands[] = {
       .set = proxy_buffers },
     { .name = "proxy_busy_buffers_size", .ctx = PROXY_CTX,
       .args = PT_CONF_TAKE1, .set = pt_conf_set_size,
-      .field = PLCF(busy_buffers_size), .def.size = 8192 },
+      .field = PLCF(busy_buffers_size), .def.size = 0 },
     { .name = "proxy_upstream_wait", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_msec, .field = PLCF(upstream_wait), .def.msec = 0 },
     { .name = "proxy_upstream_wait_queue", .ctx = PROXY_CTX,
@@ -200,6 +200,11 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
     if (conf->nbuffers == PT_CONF_UNSET) {
         conf->nbuffers = prev->nbuffers != PT_CONF_UNSET ? prev->nbuffers : 8;
         conf->buffers_size = prev->buffers_size ? prev->buffers_size : 8192;
+    }
+
+    /* As nginx: twice a buffer unless set (0 from the table default). */
+    if (conf->busy_buffers_size == 0) {
+        conf->busy_buffers_size = 2 * conf->buffers_size;
     }
 
     if (conf->redirect == PT_CONF_UNSET) {

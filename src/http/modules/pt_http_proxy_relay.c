@@ -50,6 +50,17 @@ pt_http_proxy_finish(proxy_ctx_t *ctx, int rc)
 static pt_buf_t *
 relay_free_buffer(proxy_ctx_t *ctx)
 {
+    size_t  busy = 0;
+
+    for (unsigned i = 0; i < ctx->nbufs; i++) {
+        busy += (size_t) (ctx->bufs[i]->last - ctx->bufs[i]->pos);
+    }
+
+    /* proxy_busy_buffers_size: that much unsent is enough read-ahead. */
+    if (busy >= ctx->plcf->busy_buffers_size) {
+        return NULL;
+    }
+
     for (unsigned i = 0; i < ctx->nbufs; i++) {
         pt_buf_t  *b = ctx->bufs[i];
 
