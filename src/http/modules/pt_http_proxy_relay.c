@@ -188,6 +188,35 @@ relay_send(proxy_ctx_t *ctx, pt_buf_t *b)
 }
 
 
+/*
+ * Frames the bytes [from, b->last) just read (from NULL: none, the body
+ * ended at EOF) and sends b on.  True when the relay is over (finished or
+ * failed: ctx is finalized).
+ */
+static bool
+relay_pass(proxy_ctx_t *ctx, pt_buf_t *b, u_char *from)
+{
+    if (from && relay_frame(ctx, b, from) != PT_OK) {
+        pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream sent "
+                     "invalid chunked response");
+        pt_http_proxy_finish(ctx, PT_ERROR);
+        return true;
+    }
+
+    if (relay_send(ctx, b) == PT_ERROR) {
+        pt_http_proxy_finish(ctx, PT_ERROR);
+        return true;
+    }
+
+    if (ctx->done) {
+        pt_http_proxy_finish(ctx, PT_OK);
+        return true;
+    }
+
+    return false;
+}
+
+
 static void
 relay_client_writer(pt_http_request_t *r)
 {
@@ -266,21 +295,13 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
 
             b->last += n;
 
-            if (relay_frame(ctx, b, from) != PT_OK) {
-                pt_log_error(PT_LOG_ERR, ctx->r->connection->log, 0, "upstream "
-                             "sent invalid chunked response");
-                pt_http_proxy_finish(ctx, PT_ERROR);
+            if (relay_pass(ctx, b, from)) {
                 return;
             }
+            continue;
         }
 
-        if (relay_send(ctx, b) == PT_ERROR) {
-            pt_http_proxy_finish(ctx, PT_ERROR);
-            return;
-        }
-
-        if (ctx->done) {
-            pt_http_proxy_finish(ctx, PT_OK);
+        if (relay_pass(ctx, b, NULL)) {
             return;
         }
     }
@@ -344,20 +365,7 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
 
     /* Bytes of the body that came with the head. */
     if (b->pos < b->last || ctx->rest == 0) {
-        u_char  *from = b->pos;
-
-        if (relay_frame(ctx, b, from) != PT_OK) {
-            pt_http_proxy_finish(ctx, PT_ERROR);
-            return;
-        }
-
-        if (relay_send(ctx, b) == PT_ERROR) {
-            pt_http_proxy_finish(ctx, PT_ERROR);
-            return;
-        }
-
-        if (ctx->done) {
-            pt_http_proxy_finish(ctx, PT_OK);
+        if (relay_pass(ctx, b, b->pos)) {
             return;
         }
 
