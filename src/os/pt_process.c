@@ -120,6 +120,11 @@ worker_init(pt_cycle_t *cycle, unsigned number)
 
     worker_drop_privileges(cycle);
 
+    /* Modules start after the loop (as nginx): they may add timers. */
+    if (pt_event_process_init(cycle) != PT_OK) {
+        exit(2);
+    }
+
     for (size_t i = 0; pt_modules[i]; i++) {
         if (pt_modules[i]->init_process
             && pt_modules[i]->init_process(cycle) != PT_OK)
@@ -128,9 +133,7 @@ worker_init(pt_cycle_t *cycle, unsigned number)
         }
     }
 
-    if (pt_event_process_init(cycle) != PT_OK
-        || pt_handoff_worker_init(cycle) != PT_OK)
-    {
+    if (pt_handoff_worker_init(cycle) != PT_OK) {
         exit(2);
     }
 }
@@ -259,16 +262,16 @@ pt_single_process_cycle(pt_cycle_t *cycle)
 {
     pt_process = PT_PROCESS_SINGLE;
 
+    if (pt_event_process_init(cycle) != PT_OK) {
+        exit(2);
+    }
+
     for (size_t i = 0; pt_modules[i]; i++) {
         if (pt_modules[i]->init_process
             && pt_modules[i]->init_process(cycle) != PT_OK)
         {
             exit(2);
         }
-    }
-
-    if (pt_event_process_init(cycle) != PT_OK) {
-        exit(2);
     }
 
     pt_notify(cycle->log, "READY=1\nSTATUS=serving (single process)\n"
