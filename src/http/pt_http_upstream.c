@@ -462,7 +462,7 @@ pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p)
 {
     const pt_http_upstream_peer_state_t  *st = p->state;
 
-    if (p->down) {
+    if (p->down || pt_http_upstream_peer_checked_down(p)) {
         return false;
     }
 
@@ -500,9 +500,12 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
         /*
          * A lone server is never considered unavailable (nginx): there is
          * nowhere else to go, so it is tried as soon as it may be back.
+         * A failed health check is known, not guessed: it still counts.
          */
         if (pt_http_upstream_was_tried(*tried, base + i)
-            || (!pt_http_upstream_peer_usable(p) && !(single && !p->down)))
+            || (!pt_http_upstream_peer_usable(p)
+                && !(single && !p->down
+                     && !pt_http_upstream_peer_checked_down(p))))
         {
             continue;
         }

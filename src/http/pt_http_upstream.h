@@ -13,6 +13,7 @@ typedef struct {
     int                      conns;
     pt_msec_t                checked;          /* start of the fail window */
     pt_msec_t                down_until;
+    int                      checked_down;     /* failed its health check */
 } pt_http_upstream_peer_state_t;
 
 typedef struct {
@@ -119,10 +120,17 @@ pt_http_upstream_peer_t *pt_http_upstream_rr(pt_http_upstream_srv_conf_t *us,
     uint64_t *tried);
 
 /*
- * True when p may take a request now: not down, under max_conns, and not
- * resting after max_fails failures.
+ * True when p may take a request now: not down, not failing its health
+ * check, under max_conns, and not resting after max_fails failures.
  */
 bool pt_http_upstream_peer_usable(const pt_http_upstream_peer_t *p);
+
+/* True when an active health check (health_check) took p out. */
+static inline bool
+pt_http_upstream_peer_checked_down(const pt_http_upstream_peer_t *p)
+{
+    return __atomic_load_n(&p->state->checked_down, __ATOMIC_RELAXED) != 0;
+}
 
 /* Counts one more connection to p (pt_http_upstream_free_peer undoes it). */
 static inline void

@@ -151,7 +151,10 @@ upstream_zone_sweep(pt_shm_zone_t *zone)
 }
 
 
-/* Failures carry over a reload; connection counts do not (see below). */
+/*
+ * Failures and health check verdicts carry over a reload; connection
+ * counts do not (see below).
+ */
 static void
 upstream_zone_carry(pt_shm_zone_t *zone, upstream_zone_node_t *from,
     upstream_zone_node_t *to)
@@ -164,6 +167,8 @@ upstream_zone_carry(pt_shm_zone_t *zone, upstream_zone_node_t *from,
         b[i].checked = __atomic_load_n(&a[i].checked, __ATOMIC_RELAXED);
         b[i].down_until = __atomic_load_n(&a[i].down_until,
                                           __ATOMIC_RELAXED);
+        b[i].checked_down = __atomic_load_n(&a[i].checked_down,
+                                            __ATOMIC_RELAXED);
     }
 }
 
