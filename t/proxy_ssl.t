@@ -15,7 +15,7 @@ use Test::Portico;
 use Test::Portico::Backend;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(20);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(23);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -43,6 +43,8 @@ my $b3 = Test::Portico::Backend->new($t, 'b3', handler => $echo,
     ->start;
 my $b4 = Test::Portico::Backend->new($t, 'b4', handler => $echo,
     tls => { %tls, SSL_version => 'TLSv1_3' })->start;
+# A plain backend: it waits for a request head the handshake never gives.
+my $b5 = Test::Portico::Backend->new($t, 'b5')->start;
 
 $t->write_conf(<<'EOF');
 worker_processes 1;
@@ -108,6 +110,15 @@ http {
             proxy_ssl_protocols TLSv1.2;
             proxy_ssl_ciphers HIGH:!aNULL;
         }
+        location /stall/ {
+            proxy_pass https://127.0.0.1:%%PORT_b5%%;
+            proxy_connect_timeout 500ms;
+        }
+        location /var/ {
+            set $b backend.test;
+            proxy_pass https://$b;
+            proxy_ssl_server_name on;
+        }
         location /tls13/ {
             proxy_pass https://127.0.0.1:%%PORT_b4%%;
             proxy_ssl_protocols TLSv1.2 TLSv1.3;
@@ -165,3 +176,8 @@ like(http_get('/tls12/'), qr/^HTTP\/1\.1 502/, 'protocol mismatch: 502');
 like($t->error_log, qr/\[error\] .*SSL_do_handshake\(\) failed .*$hs.*"https:/,
     'handshake failure logged');
 like(http_get('/tls13/'), qr/^HTTP\/1\.1 200/, 'proxy_ssl_protocols');
+
+like(http_get('/stall/'), qr/^HTTP\/1\.1 504/, 'stalled handshake: 504');
+like($t->error_log, qr/upstream timed out .*$hs/, 'handshake timeout logged');
+like(http_get('/var/x'), qr/^HTTP\/1\.1 200.*sni=backend\.test .*GET \/var\/x/s,
+    'https with variables');
