@@ -172,6 +172,7 @@ pt_ssl_create_connection(pt_ssl_t *ssl, pt_connection_t *c, bool server)
         SSL_set_accept_state(sc->connection);
     } else {
         SSL_set_connect_state(sc->connection);
+        sc->client = 1;
     }
 
     c->ssl = sc;
@@ -185,8 +186,10 @@ ssl_handshake_handler(pt_event_t *ev)
     pt_connection_t  *c = ev->data;
 
     if (ev->timedout) {
-        pt_log_error(PT_LOG_INFO, c->log, ETIMEDOUT,
-                     "client timed out in SSL handshake");
+        if (!c->ssl->client) {
+            pt_log_error(PT_LOG_INFO, c->log, ETIMEDOUT,
+                         "client timed out in SSL handshake");
+        }
         c->timedout = 1;
         c->ssl->no_send_shutdown = 1;
         c->ssl->handler(c);
@@ -201,10 +204,15 @@ ssl_handshake_handler(pt_event_t *ev)
 }
 
 
-/* Failures caused by the peer (scanners, old clients): info, not crit. */
+/*
+ * Failures caused by the peer (scanners, old clients): info, not crit;
+ * a backend we connected to failing is an error, as nginx logs it.
+ */
 static void
 ssl_handshake_failed(pt_connection_t *c, int sslerr, int err)
 {
+    unsigned  level = c->ssl->client ? PT_LOG_ERR : PT_LOG_INFO;
+
     c->ssl->no_send_shutdown = 1;
     c->read->error = 1;
     c->write->error = 1;
@@ -213,12 +221,12 @@ ssl_handshake_failed(pt_connection_t *c, int sslerr, int err)
         || (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
     {
         ERR_clear_error();
-        pt_log_error(PT_LOG_INFO, c->log, err,
+        pt_log_error(level, c->log, err,
                      "peer closed connection in SSL handshake");
         return;
     }
 
-    pt_ssl_error(PT_LOG_INFO, c->log, sslerr == SSL_ERROR_SYSCALL ? err : 0,
+    pt_ssl_error(level, c->log, sslerr == SSL_ERROR_SYSCALL ? err : 0,
                  "SSL_do_handshake() failed");
 }
 

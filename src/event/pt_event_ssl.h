@@ -19,8 +19,13 @@ struct pt_ssl_connection_s {
     SSL                      *connection;
     pt_connection_handler_pt  handler;      /* after the handshake (or not) */
 
+    /* A client session (to a backend) kept for reuse: who made it, how. */
+    const void               *tag;          /* the settings it was made with */
+    pt_str_t                  name;         /* the server name it was for */
+
     unsigned                  handshaked:1;
     unsigned                  no_send_shutdown:1;
+    unsigned                  client:1;     /* we connected: errors are ours */
 };
 
 /* Protocol bits for pt_ssl_create (ssl_protocols). */
@@ -54,8 +59,10 @@ void pt_ssl_error(unsigned level, pt_log_t *log, int err, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
 
 /*
- * Attaches a TLS session over c's socket (server side: accept state); the
- * SSL object is freed when c is closed.  PT_OK or PT_ERROR.
+ * Attaches a TLS session over c's socket (server side: accept state;
+ * otherwise connect state, with handshake failures logged at error and
+ * a timeout left to c->ssl->handler); the SSL object is freed when c is
+ * closed.  PT_OK or PT_ERROR.
  */
 int pt_ssl_create_connection(pt_ssl_t *ssl, pt_connection_t *c, bool server);
 

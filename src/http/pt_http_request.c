@@ -236,6 +236,18 @@ request_wait_handler(pt_event_t *rev)
             pt_http_close_connection(c);
             return;
         }
+
+    } else if (c->buffer->start == NULL) {
+        /* Freed while the connection was idle: bring it back. */
+        pt_buf_t  *b = c->buffer;
+
+        b->start = pt_palloc(c->pool, cscf->client_header_buffer_size);
+        if (b->start == NULL) {
+            pt_http_close_connection(c);
+            return;
+        }
+        b->pos = b->last = b->start;
+        b->end = b->start + cscf->client_header_buffer_size;
     }
 
     pt_buf_t  *b = c->buffer;

@@ -671,9 +671,23 @@ upstream_idle_write(pt_event_t *ev)
 }
 
 
+/* A TLS session is reused only with the settings and name it was made for. */
+static bool
+upstream_same_ssl(pt_connection_t *c, const void *tag, const pt_str_t *name)
+{
+    if (c->ssl == NULL || tag == NULL) {
+        return c->ssl == NULL && tag == NULL;
+    }
+
+    return c->ssl->tag == tag && c->ssl->name.len == name->len
+           && memcmp(c->ssl->name.data, name->data, name->len) == 0;
+}
+
+
 pt_connection_t *
 pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
-    pt_http_upstream_peer_t *peer)
+    pt_http_upstream_peer_t *peer, const void *ssl_tag,
+    const pt_str_t *ssl_name)
 {
     for (pt_queue_t *q = pt_queue_head(&us->idle);
          q != pt_queue_sentinel(&us->idle); q = pt_queue_next(q))
@@ -681,7 +695,8 @@ pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
         pt_connection_t  *c = pt_queue_data(q, pt_connection_t, queue);
 
         if (pt_sock_eq(c->sockaddr, c->socklen,
-                       (struct sockaddr *) &peer->sockaddr, peer->socklen))
+                       (struct sockaddr *) &peer->sockaddr, peer->socklen)
+            && upstream_same_ssl(c, ssl_tag, ssl_name))
         {
             pt_queue_remove(&c->queue);
             pt_del_timer(c->read);

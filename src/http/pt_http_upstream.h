@@ -173,11 +173,14 @@ void pt_http_upstream_free_peer(pt_http_upstream_peer_t *peer, bool failed);
 
 /*
  * An idle connection to peer from the keepalive cache (removed from it),
- * or NULL.  pt_http_upstream_keep() puts a reusable one back (or closes
+ * or NULL.  ssl_tag NULL asks for a plain connection; otherwise only a TLS
+ * one made with that tag (c->ssl->tag: the settings it was made with) for
+ * server name ssl_name matches.  pt_http_upstream_keep() puts a reusable one back (or closes
  * it when the cache is full or the connection is spent).
  */
 pt_connection_t *pt_http_upstream_cached(pt_http_upstream_srv_conf_t *us,
-    pt_http_upstream_peer_t *peer);
+    pt_http_upstream_peer_t *peer, const void *ssl_tag,
+    const pt_str_t *ssl_name);
 void pt_http_upstream_keep(pt_http_upstream_srv_conf_t *us,
     pt_connection_t *c);
 

@@ -27,6 +27,7 @@ typedef struct {
     in_port_t   port_n;
     unsigned    has_port:1;
     unsigned    has_uri:1;
+    unsigned    ssl:1;          /* https:// (port 443 when absent) */
     pt_str_t    uri;
 } proxy_url_t;
 
@@ -37,6 +38,8 @@ typedef struct {
     pt_str_t                  name;        /* as given, e.g. "X-Real-IP" */
     pt_http_complex_value_t   value;
 } proxy_header_t;
+
+typedef struct proxy_ssl_sessions_s  proxy_ssl_sessions_t;
 
 typedef struct {
     pt_str_t                      url;          /* proxy_pass argument */
@@ -73,6 +76,20 @@ typedef struct {
     size_t                        busy_buffers_size;
     pt_msec_t                     upstream_wait;
     int                           upstream_wait_queue;
+
+    unsigned                      ssl_url:1;    /* proxy_pass https:// */
+    pt_ssl_t                      ssl;          /* ctx NULL: no TLS here */
+    int                           ssl_server_name;
+    pt_http_complex_value_t      *ssl_name;     /* NULL: $proxy_host */
+    int                           ssl_verify;
+    int                           ssl_verify_depth;
+    pt_str_t                      ssl_trusted_certificate;
+    unsigned                      ssl_protocols;  /* PT_SSL_* */
+    pt_str_t                      ssl_ciphers;
+    int                           ssl_session_reuse;
+    pt_str_t                      ssl_certificate;
+    pt_str_t                      ssl_certificate_key;
+    proxy_ssl_sessions_t         *ssl_sessions; /* NULL: no reuse */
 } proxy_loc_conf_t;
 
 typedef struct {
@@ -89,6 +106,8 @@ typedef struct {
     pt_str_t                      host;         /* $proxy_host of this try */
     pt_str_t                      url_uri;      /* proxy_pass with variables */
     unsigned                      url_has_uri:1;
+    unsigned                      ssl:1;        /* https to the backend */
+    pt_str_t                      ssl_name;     /* SNI and verified name */
 
     pt_str_t                      uri;          /* as sent to the backend */
     pt_chain_t                   *request;      /* head + body, to send */
@@ -149,6 +168,36 @@ int pt_http_proxy_tunnel_start(proxy_ctx_t *ctx);
 
 /* A backend event while tunnelling. */
 void pt_http_proxy_tunnel_event(proxy_ctx_t *ctx, pt_event_t *ev);
+
+/* proxy_ssl_name (pt_command_t.set): a complex value. */
+int pt_http_proxy_ssl_set_name(pt_conf_t *cf, const pt_command_t *cmd,
+    void *conf);
+
+/*
+ * Inherits the proxy_ssl_* settings from prev and, where proxy_pass is
+ * https:// or has variables, builds the client context (freed with the
+ * cycle pool).  PT_OK or PT_ERROR (reported).
+ */
+int pt_http_proxy_ssl_merge(pt_conf_t *cf, proxy_loc_conf_t *prev,
+    proxy_loc_conf_t *conf);
+
+/*
+ * Sets ctx->ssl_name (NUL-terminated, r->pool): proxy_ssl_name or
+ * $proxy_host, without a port.  PT_OK or PT_ERROR.
+ */
+int pt_http_proxy_ssl_name(proxy_ctx_t *ctx);
+
+/*
+ * Attaches a client TLS session to the new ctx->pc: SNI, the session to
+ * resume, the tag the keepalive cache matches.  PT_OK or PT_ERROR.
+ */
+int pt_http_proxy_ssl_start(proxy_ctx_t *ctx);
+
+/*
+ * After the handshake: with proxy_ssl_verify, checks the chain result and
+ * the name; PT_OK, or PT_ERROR logged as nginx words it.
+ */
+int pt_http_proxy_ssl_verify(proxy_ctx_t *ctx);
 
 /* Ends the backend side: keeps or closes pc, finalizes r with rc. */
 void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);

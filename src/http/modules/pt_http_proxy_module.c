@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_proxy.h"
+#include "pt_http_ssl_conf.h"
 
 static int proxy_pass(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_set_header(pt_conf_t *cf, const pt_command_t *cmd,
@@ -80,6 +81,32 @@ static const pt_command_t  proxy_commands[] = {
       .field = PLCF(upstream_wait_queue), .def.i = 1000, .min = 1 },
     { .name = "proxy_temp_path", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1234,
       .set = proxy_temp_path },
+    { .name = "proxy_ssl_server_name", .ctx = PROXY_CTX, .args = PT_CONF_FLAG,
+      .set = pt_conf_set_flag, .field = PLCF(ssl_server_name),
+      .def.flag = 0 },
+    { .name = "proxy_ssl_name", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
+      .set = pt_http_proxy_ssl_set_name },
+    { .name = "proxy_ssl_verify", .ctx = PROXY_CTX, .args = PT_CONF_FLAG,
+      .set = pt_conf_set_flag, .field = PLCF(ssl_verify), .def.flag = 0 },
+    { .name = "proxy_ssl_verify_depth", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_conf_set_num,
+      .field = PLCF(ssl_verify_depth), .def.i = 1, .min = 0, .max = 100 },
+    { .name = "proxy_ssl_trusted_certificate", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_http_ssl_set_path,
+      .field = PLCF(ssl_trusted_certificate) },
+    { .name = "proxy_ssl_protocols", .ctx = PROXY_CTX, .args = PT_CONF_1MORE,
+      .set = pt_http_ssl_set_protocols, .field = PLCF(ssl_protocols) },
+    { .name = "proxy_ssl_ciphers", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
+      .set = pt_conf_set_str, .field = PLCF(ssl_ciphers),
+      .def.str = "DEFAULT" },
+    { .name = "proxy_ssl_session_reuse", .ctx = PROXY_CTX,
+      .args = PT_CONF_FLAG, .set = pt_conf_set_flag,
+      .field = PLCF(ssl_session_reuse), .def.flag = 1 },
+    { .name = "proxy_ssl_certificate", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1,
+      .set = pt_http_ssl_set_path, .field = PLCF(ssl_certificate) },
+    { .name = "proxy_ssl_certificate_key", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_http_ssl_set_path,
+      .field = PLCF(ssl_certificate_key) },
     PT_COMMAND_END
 };
 
@@ -112,6 +139,7 @@ proxy_create_loc_conf(pt_conf_t *cf, void *conf)
     plcf->next_upstream = PT_CONF_UNSET;
     plcf->nbuffers = PT_CONF_UNSET;
     plcf->redirect = PT_CONF_UNSET;
+    plcf->ssl_name = PT_CONF_UNSET_PTR;
     return PT_OK;
 }
 
@@ -212,12 +240,7 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
         conf->redirects = prev->redirects;
     }
 
-    if (conf->url.data == NULL && conf->url_cv == NULL) {
-        /* proxy_pass is not inherited (nginx): nothing to do here. */
-        return PT_OK;
-    }
-
-    return PT_OK;
+    return pt_http_proxy_ssl_merge(cf, prev, conf);
 }
 
 
@@ -225,19 +248,21 @@ const char *
 pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u)
 {
     pt_str_t  host;
+    size_t    skip = 7;
 
     memset(u, 0, sizeof(*u));
 
     if (url->len > 8 && pt_strncasecmp(url->data, (u_char *) "https://", 8) == 0) {
-        return "https protocol requires SSL support";
-    }
-
-    if (url->len <= 7 || pt_strncasecmp(url->data, (u_char *) "http://", 7) != 0) {
+        u->ssl = 1;
+        skip = 8;
+    } else if (url->len <= 7
+               || pt_strncasecmp(url->data, (u_char *) "http://", 7) != 0)
+    {
         return "invalid URL prefix";
     }
 
-    host.data = url->data + 7;
-    host.len = url->len - 7;
+    host.data = url->data + skip;
+    host.len = url->len - skip;
 
     u_char  *slash = memchr(host.data, '/', host.len);
 
@@ -263,8 +288,12 @@ pt_http_proxy_split_url(const pt_str_t *url, proxy_url_t *u)
         }
     }
 
-    u->port_n = 80;
-    pt_str_set(&u->port, "80");
+    u->port_n = u->ssl ? 443 : 80;
+    if (u->ssl) {
+        pt_str_set(&u->port, "443");
+    } else {
+        pt_str_set(&u->port, "80");
+    }
 
     if (colon) {
         int64_t  p = pt_atoi(colon + 1,
@@ -304,6 +333,7 @@ proxy_parse_url(pt_conf_t *cf, proxy_loc_conf_t *plcf, pt_str_t url)
     plcf->port = u.port;
     plcf->uri = u.uri;
     plcf->has_uri = u.has_uri;
+    plcf->ssl_url = u.ssl;
     plcf->upstream = pt_http_upstream_add(cf, &u.host, u.port_n, u.has_port);
     return plcf->upstream ? PT_OK : PT_ERROR;
 }
@@ -942,7 +972,9 @@ static void
 proxy_set_log_upstream(proxy_ctx_t *ctx)
 {
     pt_http_request_t  *r = ctx->r;
-    size_t              len = 7 + ctx->peer->name.len + ctx->uri.len;
+    const char         *scheme = ctx->ssl ? "https://" : "http://";
+    size_t              len = strlen(scheme) + ctx->peer->name.len
+                              + ctx->uri.len;
     u_char             *p = pt_pnalloc(r->pool, len);
 
     if (p == NULL) {
@@ -950,7 +982,7 @@ proxy_set_log_upstream(proxy_ctx_t *ctx)
     }
 
     r->upstream_log.data = p;
-    p = pt_cpymem(p, "http://", 7);
+    p = pt_cpymem(p, scheme, strlen(scheme));
     p = pt_cpymem(p, ctx->peer->name.data, ctx->peer->name.len);
     p = pt_cpymem(p, ctx->uri.data, ctx->uri.len);
     r->upstream_log.len = (size_t) (p - r->upstream_log.data);
@@ -976,7 +1008,9 @@ proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
     ctx->try_started = pt_current_msec;
     proxy_set_log_upstream(ctx);
 
-    ctx->pc = pt_http_upstream_cached(ctx->us, peer);
+    ctx->pc = pt_http_upstream_cached(ctx->us, peer,
+                                      ctx->ssl ? ctx->plcf : NULL,
+                                      &ctx->ssl_name);
     if (ctx->pc) {
         ctx->reused = 1;
         st->connect_time = 0;
@@ -1024,6 +1058,60 @@ proxy_connect(proxy_ctx_t *ctx)
     }
 
     proxy_connect_to(ctx, peer);
+}
+
+
+/* TLS to the backend: between connect and sending the request. */
+
+static void
+proxy_ssl_handshake_done(pt_connection_t *pc)
+{
+    proxy_ctx_t  *ctx = pc->data;
+
+    /* The request's log served the handshake; pc may outlive it (cache). */
+    *pc->log = *pt_cycle->log;
+    pc->read->handler = proxy_read_handler;
+    pc->write->handler = proxy_write_handler;
+
+    if (pc->timedout) {
+        pt_log_error(PT_LOG_ERR, ctx->r->connection->log, ETIMEDOUT,
+                     "upstream timed out");
+        proxy_next(ctx, PROXY_NEXT_TIMEOUT, PT_HTTP_GATEWAY_TIME_OUT);
+        return;
+    }
+
+    if (!pc->ssl->handshaked || pt_http_proxy_ssl_verify(ctx) != PT_OK) {
+        proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
+        return;
+    }
+
+    pt_del_timer(pc->write);
+    proxy_write_handler(pc->write);
+}
+
+
+static void
+proxy_ssl_handshake(proxy_ctx_t *ctx)
+{
+    pt_connection_t  *pc = ctx->pc;
+
+    ctx->r->connection->log->action = "SSL handshaking to upstream";
+
+    if (pc->ssl == NULL && pt_http_proxy_ssl_start(ctx) != PT_OK) {
+        proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
+        return;
+    }
+
+    /* OpenSSL's errors then read as the request's ("while SSL ..."). */
+    *pc->log = *ctx->r->connection->log;
+
+    if (pt_ssl_handshake(pc) == PT_AGAIN) {
+        pc->ssl->handler = proxy_ssl_handshake_done;
+        pt_add_timer(pc->write, ctx->plcf->connect_timeout);
+        return;
+    }
+
+    proxy_ssl_handshake_done(pc);
 }
 
 
@@ -1081,6 +1169,11 @@ proxy_write_handler(pt_event_t *ev)
         }
         st->connect_time = pt_current_msec - ctx->try_started;
         pc->write->ready = 1;
+    }
+
+    if (ctx->ssl && (pc->ssl == NULL || !pc->ssl->handshaked)) {
+        proxy_ssl_handshake(ctx);
+        return;
     }
 
     if (!pc->write->ready) {
@@ -1340,6 +1433,7 @@ proxy_resolve_url(pt_http_request_t *r, proxy_ctx_t *ctx)
     }
 
     ctx->host = u.proxy_host;
+    ctx->ssl = u.ssl;
     ctx->url_uri = u.uri;
     ctx->url_has_uri = u.has_uri;
     return PT_OK;
@@ -1372,6 +1466,7 @@ proxy_handler(pt_http_request_t *r)
     ctx->plcf = plcf;
     ctx->us = plcf->upstream;
     ctx->host = plcf->host;
+    ctx->ssl = plcf->ssl_url;
     ctx->rest = -1;
     cln->handler = proxy_cleanup;
     cln->data = ctx;
@@ -1379,6 +1474,10 @@ proxy_handler(pt_http_request_t *r)
 
     if (ctx->us == NULL && (rc = proxy_resolve_url(r, ctx)) != PT_OK) {
         return rc;
+    }
+
+    if (ctx->ssl && pt_http_proxy_ssl_name(ctx) != PT_OK) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->header_in = pt_create_temp_buf(r->pool, plcf->buffer_size);

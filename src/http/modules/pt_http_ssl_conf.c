@@ -129,11 +129,11 @@ pt_http_ssl_set_protocols(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         { "TLSv1", PT_SSL_TLSv1 }, { "TLSv1.1", PT_SSL_TLSv1_1 },
         { "TLSv1.2", PT_SSL_TLSv1_2 }, { "TLSv1.3", PT_SSL_TLSv1_3 },
     };
-    pt_http_ssl_srv_conf_t  *sscf = conf;
-    unsigned                 mask = 0;
+    unsigned  *protocols = ssl_field(cmd, conf);
+    unsigned   mask = 0;
 
-    if (sscf->protocols) {
-        return pt_conf_error(cf, "\"ssl_protocols\" directive is duplicate");
+    if (*protocols) {
+        return pt_conf_error(cf, "\"%s\" directive is duplicate", cmd->name);
     }
 
     for (size_t i = 1; i < pt_conf_nargs(cf); i++) {
@@ -155,10 +155,10 @@ pt_http_ssl_set_protocols(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     }
 
     if (mask == 0) {
-        return pt_conf_error(cf, "no usable protocol in \"ssl_protocols\"");
+        return pt_conf_error(cf, "no usable protocol in \"%s\"", cmd->name);
     }
 
-    sscf->protocols = mask;
+    *protocols = mask;
     return PT_OK;
 }
 

@@ -37,6 +37,11 @@
 # Without a handler or response, the answer is 200 with the backend's name
 # (followed by a newline) as body.
 #
+# With tls => { IO::Socket::SSL server options }, connections speak TLS
+# (one context made before forking, so session tickets resume across
+# connections); a handler's state then has sni (the name the client sent,
+# '' without SNI) and reused (1 for a resumed session).
+#
 # Requests are recorded unless the backend is created with record => 0;
 # bodies longer than record_max (1 MiB) are recorded as their length only
 # (body_len) with body_md5.
@@ -74,6 +79,7 @@ sub new {
         response => $o{response},
         record => $o{record} // 1,
         record_max => $o{record_max} // 1024 * 1024,
+        tls => $o{tls},
         dir => $t->testdir . "/backend-$name",
         pid => undef,
     }, $class;
@@ -100,6 +106,13 @@ sub start {
         ReuseAddr => 1)
         or die "backend $self->{name}: cannot listen on "
             . "$self->{host}:$self->{port}: $!\n";
+
+    if ($self->{tls} && !$self->{tls_ctx}) {
+        require IO::Socket::SSL;
+        $self->{tls_ctx} = IO::Socket::SSL::SSL_Context->new(
+            SSL_server => 1, %{ $self->{tls} })
+            or die "backend $self->{name}: $IO::Socket::SSL::SSL_ERROR\n";
+    }
 
     my $pid = fork;
     die "fork: $!\n" unless defined $pid;
@@ -241,7 +254,9 @@ sub _read_request {
 
     my $sel = IO::Select->new($c);
     my $read = sub {
-        return 0 unless $sel->can_read(30);
+        # TLS may hold decrypted bytes the socket no longer signals.
+        return 0 unless ($c->can('pending') && $c->pending)
+            || $sel->can_read(30);
         my $n = sysread($c, $$bufref, 65536, length $$bufref);
         return $n ? 1 : 0;
     };
@@ -309,6 +324,14 @@ sub _connection {
     my $buf = '';
     my $n = 0;
     my %state = (conn => $conn, requests => 0);
+
+    if ($self->{tls}) {
+        IO::Socket::SSL->start_SSL($c, SSL_server => 1,
+            SSL_reuse_ctx => $self->{tls_ctx}) or return;
+        $state{sni} = $c->get_servername // '';
+        $state{reused} = Net::SSLeay::session_reused($c->_get_ssl_object)
+            ? 1 : 0;
+    }
 
     while (1) {
         my ($raw, $body, $head) = $self->_read_request($c, \$buf);
