@@ -787,14 +787,17 @@ proxy_wait_handler(pt_event_t *ev)
         pt_http_upstream_peer_t  *peer = &set->peers[ctx->wait_next++
                                                      % set->npeers];
 
-        if (!peer->down) {
+        /* A health check's verdict is trusted: it probes for us. */
+        if (!peer->down && !pt_http_upstream_peer_checked_down(peer)) {
             pt_http_upstream_peer_acquire(peer);
             proxy_connect_to(ctx, peer);
             return;
         }
     }
 
-    pt_http_proxy_finish(ctx, PT_HTTP_BAD_GATEWAY);
+    if (!proxy_wait(ctx)) {
+        pt_http_proxy_finish(ctx, PT_HTTP_BAD_GATEWAY);
+    }
 }
 
 
