@@ -827,6 +827,35 @@ const pt_conf_enum_t  pt_conf_limit_log_levels[] = {
 
 
 int
+pt_conf_set_bufs(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    pt_conf_bufs_t  *bufs = conf_field(cmd, conf);
+    pt_str_t        *n = &pt_conf_arg(cf, 1);
+    int64_t          num = pt_atoi(n->data, n->len, 65536);
+    ssize_t          size = pt_parse_size(&pt_conf_arg(cf, 2));
+
+    if (bufs->num != 0) {
+        return pt_conf_error(cf, "\"%s\" directive is duplicate", cmd->name);
+    }
+
+    if (num <= 0 || size <= 0) {
+        return pt_conf_error(cf, "invalid value \"%.*s %.*s\" in \"%s\" "
+                             "directive", PT_STR_ARG(*n),
+                             PT_STR_ARG(pt_conf_arg(cf, 2)), cmd->name);
+    }
+
+    if (size < cmd->min) {
+        return pt_conf_error(cf, "the buffer size of \"%s\" must be at least "
+                             "%lld bytes", cmd->name, (long long) cmd->min);
+    }
+
+    bufs->num = (size_t) num;
+    bufs->size = (size_t) size;
+    return PT_OK;
+}
+
+
+int
 pt_conf_set_ignored(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {
     return PT_OK;

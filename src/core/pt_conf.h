@@ -70,6 +70,12 @@ extern const pt_conf_enum_t  pt_conf_limit_log_levels[];
 typedef int (*pt_conf_set_pt)(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 
+/* "NAME number size;" values (proxy_buffers, gzip_buffers ...): 0 unset. */
+typedef struct {
+    size_t   num;
+    size_t   size;
+} pt_conf_bufs_t;
+
 /* Defaults of a table field (the member used depends on the setter). */
 typedef union {
     int          flag;      /* pt_conf_set_flag (int: 0/1) */
@@ -162,6 +168,12 @@ int pt_conf_set_msec(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 int pt_conf_set_sec(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 int pt_conf_set_str(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 int pt_conf_set_enum(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
+/*
+ * "number size" into the pt_conf_bufs_t at cmd->field (num 0 is unset; a
+ * second setting is a duplicate); size at least cmd->min bytes.  Merging
+ * such a composite is the module's (defaults differ per directive).
+ */
+int pt_conf_set_bufs(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 /* Accepted and ignored (e.g. *_temp_path of modules that exist). */
 int pt_conf_set_ignored(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 

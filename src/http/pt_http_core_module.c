@@ -16,8 +16,6 @@ static int core_root(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_types(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_error_page(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_keepalive(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
-static int core_large_buffers(pt_conf_t *cf, const pt_command_t *cmd,
-    void *conf);
 static int core_internal(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_error_log(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_temp_path(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
@@ -82,8 +80,8 @@ static const pt_command_t  core_commands[] = {
       .field = PT_SRV_FIELD(srv_t, client_header_buffer_size),
       .def.size = 1024, .min = 64, .max = 1 << 20 },
     { .name = "large_client_header_buffers", .ctx = HTTP_MS,
-      .args = PT_CONF_TAKE2, .set = core_large_buffers,
-      .field = PT_SRV_FIELD(srv_t, large_buffers_num) },
+      .args = PT_CONF_TAKE2, .set = pt_conf_set_bufs,
+      .field = PT_SRV_FIELD(srv_t, large_buffers), .min = 128 },
     { .name = "client_header_timeout", .ctx = HTTP_MS, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_msec,
       .field = PT_SRV_FIELD(srv_t, client_header_timeout), .def.msec = 60000 },
@@ -863,36 +861,6 @@ core_keepalive(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
 
 static int
-core_large_buffers(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
-{
-    srv_t     *cscf = conf;
-    pt_str_t  *n = &pt_conf_arg(cf, 1);
-    ssize_t    size = pt_parse_size(&pt_conf_arg(cf, 2));
-    int64_t    num = pt_atoi(n->data, n->len, 1024);
-
-    if (cscf->large_buffers_num) {
-        return pt_conf_error(cf, "\"large_client_header_buffers\" directive "
-                             "is duplicate");
-    }
-
-    if (num <= 0 || size <= 0) {
-        return pt_conf_error(cf, "invalid value in "
-                             "\"large_client_header_buffers\" directive");
-    }
-
-    if (size < 128) {
-        return pt_conf_error(cf, "the buffer size of "
-                             "\"large_client_header_buffers\" must be at least "
-                             "128 bytes");
-    }
-
-    cscf->large_buffers_num = (size_t) num;
-    cscf->large_buffers_size = (size_t) size;
-    return PT_OK;
-}
-
-
-static int
 core_internal(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {
     loc_t  *clcf = conf;
@@ -950,15 +918,14 @@ core_merge_srv_conf(pt_conf_t *cf, void *parent, void *child)
 {
     srv_t  *prev = parent, *conf = child;
 
-    if (conf->large_buffers_num == 0) {
-        conf->large_buffers_num = prev->large_buffers_num
-                                  ? prev->large_buffers_num : 4;
-        conf->large_buffers_size = prev->large_buffers_size
-                                   ? prev->large_buffers_size : 8192;
+    if (conf->large_buffers.num == 0) {
+        conf->large_buffers = prev->large_buffers.num
+                              ? prev->large_buffers
+                              : (pt_conf_bufs_t) { 4, 8192 };
     }
 
-    if (conf->large_buffers_size < conf->client_header_buffer_size) {
-        conf->large_buffers_size = conf->client_header_buffer_size;
+    if (conf->large_buffers.size < conf->client_header_buffer_size) {
+        conf->large_buffers.size = conf->client_header_buffer_size;
     }
 
     conf->connection_pool_size = 512;

@@ -70,8 +70,7 @@ struct pt_http_core_srv_conf_s {
     size_t                   connection_pool_size;
     size_t                   request_pool_size;
     size_t                   client_header_buffer_size;
-    size_t                   large_buffers_num;
-    size_t                   large_buffers_size;
+    pt_conf_bufs_t           large_buffers;    /* large_client_header_buffers */
     pt_msec_t                client_header_timeout;
     int                      ignore_invalid_headers;
     int                      merge_slashes;

@@ -553,32 +553,6 @@ gzip_common_disable(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 }
 
 
-int
-pt_http_gzip_set_bufs(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
-{
-    pt_http_gzip_bufs_t  *bufs = (void *) ((u_char *) conf + cmd->field.offset);
-    int64_t               n;
-    ssize_t               size;
-
-    if (bufs->num != 0) {
-        return pt_conf_error(cf, "\"%s\" directive is duplicate", cmd->name);
-    }
-
-    n = pt_atoi(pt_conf_arg(cf, 1).data, pt_conf_arg(cf, 1).len, 65536);
-    size = pt_parse_size(&pt_conf_arg(cf, 2));
-
-    if (n <= 0 || size <= 0) {
-        return pt_conf_error(cf, "invalid value \"%.*s %.*s\"",
-                             PT_STR_ARG(pt_conf_arg(cf, 1)),
-                             PT_STR_ARG(pt_conf_arg(cf, 2)));
-    }
-
-    bufs->num = (size_t) n;
-    bufs->size = (size_t) size;
-    return PT_OK;
-}
-
-
 void
 pt_http_gzip_merge_bufs(pt_http_gzip_bufs_t *child,
     const pt_http_gzip_bufs_t *parent)

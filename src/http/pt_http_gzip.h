@@ -46,17 +46,8 @@ int pt_http_gzip_vary(pt_http_request_t *r);
 pt_table_elt_t *pt_http_gzip_content_encoding(pt_http_request_t *r);
 
 /* gzip_buffers / gunzip_buffers: number and size of output buffers. */
-typedef struct {
-    size_t  num;      /* 0: unset */
-    size_t  size;
-} pt_http_gzip_bufs_t;
+typedef pt_conf_bufs_t  pt_http_gzip_bufs_t;
 
-/*
- * Setter for "NAME number size;": cmd->field names a pt_http_gzip_bufs_t
- * in the location conf.  PT_OK or PT_ERROR (reported).
- */
-int pt_http_gzip_set_bufs(pt_conf_t *cf, const pt_command_t *cmd,
-    void *conf);
 
 /* Inherits unset buffers from parent; the default is 32 4k, as nginx's. */
 void pt_http_gzip_merge_bufs(pt_http_gzip_bufs_t *child,

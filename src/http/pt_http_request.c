@@ -300,14 +300,14 @@ request_grow_buffer(pt_http_request_t *r, bool request_line)
     size_t                    keep = (size_t) (old->last - old->pos) - r->parse.pos;
     u_char                   *from = old->pos + r->parse.pos;
 
-    if (keep >= cscf->large_buffers_size
-        || r->nlarge_buffers >= cscf->large_buffers_num)
+    if (keep >= cscf->large_buffers.size
+        || r->nlarge_buffers >= cscf->large_buffers.num)
     {
         return request_line ? PT_HTTP_REQUEST_URI_TOO_LARGE
                             : PT_HTTP_HEADER_FIELDS_TOO_LARGE;
     }
 
-    b = pt_create_temp_buf(r->pool, cscf->large_buffers_size);
+    b = pt_create_temp_buf(r->pool, cscf->large_buffers.size);
     if (b == NULL) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }

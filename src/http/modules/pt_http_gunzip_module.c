@@ -37,7 +37,7 @@ static const pt_command_t  gunzip_commands[] = {
       .args = PT_CONF_FLAG, .set = pt_conf_set_flag,
       .field = PT_LOC_FIELD(gunzip_loc_conf_t, enable), .def.flag = 0 },
     { .name = "gunzip_buffers", .ctx = PT_HTTP_MAIN | PT_HTTP_SRV | PT_HTTP_LOC,
-      .args = PT_CONF_TAKE2, .set = pt_http_gzip_set_bufs,
+      .args = PT_CONF_TAKE2, .set = pt_conf_set_bufs,
       .field = PT_LOC_FIELD(gunzip_loc_conf_t, bufs) },
     PT_COMMAND_END
 };

@@ -61,7 +61,7 @@ static const pt_command_t  gzip_commands[] = {
       .args = PT_CONF_TAKE1, .set = pt_conf_set_size,
       .field = PT_LOC_FIELD(gzip_loc_conf_t, min_length), .def.size = 20 },
     { .name = "gzip_buffers", .ctx = PT_HTTP_MAIN | PT_HTTP_SRV | PT_HTTP_LOC,
-      .args = PT_CONF_TAKE2, .set = pt_http_gzip_set_bufs,
+      .args = PT_CONF_TAKE2, .set = pt_conf_set_bufs,
       .field = PT_LOC_FIELD(gzip_loc_conf_t, bufs) },
     { .name = "gzip_types", .ctx = PT_HTTP_MAIN | PT_HTTP_SRV | PT_HTTP_LOC,
       .args = PT_CONF_1MORE, .set = gzip_types_set },

@@ -71,8 +71,7 @@ typedef struct {
 
     int                           buffering;
     size_t                        buffer_size;
-    int                           nbuffers;
-    size_t                        buffers_size;
+    pt_conf_bufs_t                bufs;         /* proxy_buffers */
     size_t                        busy_buffers_size;
     pt_msec_t                     upstream_wait;
     int                           upstream_wait_queue;

@@ -15,7 +15,6 @@ static int proxy_http_version(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 static int proxy_next_upstream(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
-static int proxy_buffers(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_redirect(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_temp_path(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_create_loc_conf(pt_conf_t *cf, void *conf);
@@ -70,7 +69,7 @@ static const pt_command_t  proxy_commands[] = {
       .set = pt_conf_set_size, .field = PLCF(buffer_size), .def.size = 4096,
       .min = 512 },
     { .name = "proxy_buffers", .ctx = PROXY_CTX, .args = PT_CONF_TAKE2,
-      .set = proxy_buffers },
+      .set = pt_conf_set_bufs, .field = PLCF(bufs), .min = 512 },
     { .name = "proxy_busy_buffers_size", .ctx = PROXY_CTX,
       .args = PT_CONF_TAKE1, .set = pt_conf_set_size,
       .field = PLCF(busy_buffers_size), .def.size = 0 },
@@ -137,7 +136,6 @@ proxy_create_loc_conf(pt_conf_t *cf, void *conf)
     plcf->pass_headers = PT_CONF_UNSET_PTR;
     plcf->http_version = PT_CONF_UNSET;
     plcf->next_upstream = PT_CONF_UNSET;
-    plcf->nbuffers = PT_CONF_UNSET;
     plcf->redirect = PT_CONF_UNSET;
     plcf->ssl_name = PT_CONF_UNSET_PTR;
     return PT_OK;
@@ -225,14 +223,13 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
                               : PROXY_NEXT_ERROR | PROXY_NEXT_TIMEOUT;
     }
 
-    if (conf->nbuffers == PT_CONF_UNSET) {
-        conf->nbuffers = prev->nbuffers != PT_CONF_UNSET ? prev->nbuffers : 8;
-        conf->buffers_size = prev->buffers_size ? prev->buffers_size : 8192;
+    if (conf->bufs.num == 0) {
+        conf->bufs = prev->bufs.num ? prev->bufs : (pt_conf_bufs_t) { 8, 8192 };
     }
 
     /* As nginx: twice a buffer unless set (0 from the table default). */
     if (conf->busy_buffers_size == 0) {
-        conf->busy_buffers_size = 2 * conf->buffers_size;
+        conf->busy_buffers_size = 2 * conf->bufs.size;
     }
 
     if (conf->redirect == PT_CONF_UNSET) {
@@ -497,29 +494,6 @@ proxy_next_upstream(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         return pt_conf_error(cf, "invalid value \"off\" mixed with others");
     }
 
-    return PT_OK;
-}
-
-
-static int
-proxy_buffers(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
-{
-    proxy_loc_conf_t  *plcf = conf;
-    pt_str_t          *n = &pt_conf_arg(cf, 1);
-    int64_t            num = pt_atoi(n->data, n->len, 1024);
-    ssize_t            size = pt_parse_size(&pt_conf_arg(cf, 2));
-
-    if (plcf->nbuffers != PT_CONF_UNSET) {
-        return pt_conf_error(cf, "\"proxy_buffers\" directive is duplicate");
-    }
-
-    if (num < 2 || size < 512) {
-        return pt_conf_error(cf, "invalid value in \"proxy_buffers\" "
-                             "directive (at least 2 buffers of 512 bytes)");
-    }
-
-    plcf->nbuffers = (int) num;
-    plcf->buffers_size = (size_t) size;
     return PT_OK;
 }
 

@@ -71,11 +71,11 @@ relay_free_buffer(proxy_ctx_t *ctx)
         }
     }
 
-    if (ctx->nbufs == (unsigned) ctx->plcf->nbuffers) {
+    if (ctx->nbufs == ctx->plcf->bufs.num) {
         return NULL;      /* all in flight: wait for the client */
     }
 
-    pt_buf_t  *b = pt_create_temp_buf(ctx->r->pool, ctx->plcf->buffers_size);
+    pt_buf_t  *b = pt_create_temp_buf(ctx->r->pool, ctx->plcf->bufs.size);
 
     if (b) {
         ctx->bufs[ctx->nbufs++] = b;
@@ -315,7 +315,7 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
     pt_buf_t           *b = ctx->header_in;
 
     r->connection->log->action = "reading upstream";
-    ctx->bufs = pt_pcalloc(r->pool, (size_t) ctx->plcf->nbuffers
+    ctx->bufs = pt_pcalloc(r->pool, (size_t) ctx->plcf->bufs.num
                                     * sizeof(pt_buf_t *));
     if (ctx->bufs == NULL) {
         pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
