@@ -1003,9 +1003,8 @@ core_merge_types(pt_conf_t *cf, loc_t *prev, loc_t *conf)
 }
 
 
-/* Remembers a temp folder for the master to create before workers run. */
-static int
-core_note_temp_path(pt_conf_t *cf, const pt_str_t *path)
+int
+pt_http_core_note_temp_path(pt_conf_t *cf, const pt_str_t *path)
 {
     pt_array_t  *paths = &core_cmcf(cf)->temp_paths;
     pt_str_t    *p = paths->elts;
@@ -1115,7 +1114,7 @@ core_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
         conf->client_body_temp_path = prev->client_body_temp_path;
     }
 
-    if (core_note_temp_path(cf, &conf->client_body_temp_path) != PT_OK) {
+    if (pt_http_core_note_temp_path(cf, &conf->client_body_temp_path) != PT_OK) {
         return PT_ERROR;
     }
 

@@ -209,4 +209,10 @@ int pt_http_named_location(pt_http_request_t *r, const pt_str_t *name);
 /* Content handlers of the core: static serving lives in its module. */
 extern pt_module_t  pt_http_core_module;
 
+/*
+ * Remembers a folder (NUL-terminated) for the master to create, owned by
+ * the workers' user, before workers run (temp and cache paths).
+ */
+int pt_http_core_note_temp_path(pt_conf_t *cf, const pt_str_t *path);
+
 #endif /* PT_HTTP_CORE_MODULE_H */

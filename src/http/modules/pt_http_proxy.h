@@ -40,6 +40,7 @@ typedef struct {
 } proxy_header_t;
 
 typedef struct proxy_ssl_sessions_s  proxy_ssl_sessions_t;
+typedef struct proxy_cache_ctx_s     proxy_cache_ctx_t;
 
 typedef struct {
     pt_str_t                      url;          /* proxy_pass argument */
@@ -139,6 +140,10 @@ typedef struct {
 
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;
+
+    proxy_cache_ctx_t            *cache;         /* NULL: not cached */
+    unsigned                      background:1;  /* client answered already */
+    unsigned                      head_as_get:1; /* proxy_cache_convert_head */
 } proxy_ctx_t;
 
 extern pt_module_t  pt_http_proxy_module;
@@ -200,5 +205,33 @@ int pt_http_proxy_ssl_verify(proxy_ctx_t *ctx);
 
 /* Ends the backend side: keeps or closes pc, finalizes r with rc. */
 void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);
+
+/* Builds the request and connects (after the cache had its say). */
+void pt_http_proxy_upstream_start(proxy_ctx_t *ctx);
+
+/* Lets go of the backend connection and the peer (failed: counts). */
+void pt_http_proxy_close_peer(proxy_ctx_t *ctx, bool failed);
+
+/*
+ * proxy_cache (pt_http_proxy_cache*.c).  start: before the request goes
+ * upstream; PT_DONE when the cache answers (or holds the request for a
+ * lock), PT_DECLINED to fetch.  response: with the backend's status, before
+ * its head is used; PT_DONE when a 304 refreshed the copy or a stale copy
+ * answers instead.  store_start: after the head, opens the entry when the
+ * response may be stored; body: its bytes.  finish: in
+ * pt_http_proxy_finish, seals or drops the entry; true when a stale copy
+ * answers an upstream failure (*rc) instead; *rc may change.  cleanup:
+ * the request's pool goes.
+ */
+int pt_http_proxy_cache_start(proxy_ctx_t *ctx);
+int pt_http_proxy_cache_response(proxy_ctx_t *ctx);
+void pt_http_proxy_cache_store_start(proxy_ctx_t *ctx);
+void pt_http_proxy_cache_body(proxy_ctx_t *ctx, const u_char *p, size_t len);
+bool pt_http_proxy_cache_finish(proxy_ctx_t *ctx, int *rc);
+void pt_http_proxy_cache_cleanup(proxy_ctx_t *ctx);
+
+/* Request lines the cache adds (revalidation) and fields it keeps back. */
+pt_str_t pt_http_proxy_cache_lines(proxy_ctx_t *ctx);
+bool pt_http_proxy_cache_strips(proxy_ctx_t *ctx, const pt_str_t *lc);
 
 #endif /* PT_HTTP_PROXY_H */

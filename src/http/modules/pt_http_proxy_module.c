@@ -711,8 +711,8 @@ proxy_may_retry(proxy_ctx_t *ctx, int kind)
 }
 
 
-static void
-proxy_close_peer(proxy_ctx_t *ctx, bool failed)
+void
+pt_http_proxy_close_peer(proxy_ctx_t *ctx, bool failed)
 {
     if (ctx->pc) {
         pt_http_upstream_close(ctx->pc);
@@ -848,7 +848,7 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
         return;
     }
 
-    proxy_close_peer(ctx, kind != PROXY_NEXT_HTTP_404
+    pt_http_proxy_close_peer(ctx, kind != PROXY_NEXT_HTTP_404
                           && kind != PROXY_NEXT_HTTP_403);
 
     if (proxy_may_retry(ctx, kind)) {
@@ -1235,11 +1235,18 @@ proxy_head_done(proxy_ctx_t *ctx)
 
     for (size_t i = 0; i < pt_nelts(retry); i++) {
         if (retry[i].code == code && proxy_may_retry(ctx, retry[i].kind)) {
-            proxy_close_peer(ctx, code >= 500);
+            pt_http_proxy_close_peer(ctx, code >= 500);
             proxy_connect(ctx);
             return;
         }
     }
+
+    if (pt_http_proxy_cache_response(ctx) == PT_DONE) {
+        return;
+    }
+
+    /* A background refresh must not touch what the client was sent. */
+    pt_http_headers_out_t  sent = r->headers_out;
 
     rc = pt_http_proxy_process_header(ctx);
     if (rc == PT_DECLINED) {
@@ -1257,7 +1264,11 @@ proxy_head_done(proxy_ctx_t *ctx)
     pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
                                                          pt_http_core_module);
 
-    if (ctx->plcf->intercept_errors && code >= 300 && clcf->error_pages) {
+    pt_http_proxy_cache_store_start(ctx);
+
+    if (ctx->background) {
+        r->headers_out = sent;
+    } else if (ctx->plcf->intercept_errors && code >= 300 && clcf->error_pages) {
         pt_http_err_page_t  *ep = clcf->error_pages->elts;
 
         for (size_t i = 0; i < clcf->error_pages->nelts; i++) {
@@ -1360,7 +1371,21 @@ proxy_cleanup(void *data)
     proxy_wait_done(ctx);
 
     /* The client went away (or the request ended) with a backend open. */
-    proxy_close_peer(ctx, false);
+    pt_http_proxy_close_peer(ctx, false);
+    pt_http_proxy_cache_cleanup(ctx);
+}
+
+
+void
+pt_http_proxy_upstream_start(proxy_ctx_t *ctx)
+{
+    if (pt_http_proxy_create_request(ctx) != PT_OK) {
+        pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->started = pt_current_msec;
+    proxy_connect(ctx);
 }
 
 
@@ -1369,13 +1394,11 @@ proxy_init(pt_http_request_t *r)
 {
     proxy_ctx_t  *ctx = pt_http_get_module_ctx(r, pt_http_proxy_module);
 
-    if (pt_http_proxy_create_request(ctx) != PT_OK) {
-        pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
+    if (pt_http_proxy_cache_start(ctx) == PT_DONE) {
         return;
     }
 
-    ctx->started = pt_current_msec;
-    proxy_connect(ctx);
+    pt_http_proxy_upstream_start(ctx);
 }
 
 

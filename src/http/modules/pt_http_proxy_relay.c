@@ -4,6 +4,7 @@
 #include "pt_core.h"
 #include "pt_http.h"
 #include "pt_http_proxy.h"
+#include "pt_http_proxy_cache.h"
 #include "pt_http_internal.h"
 
 
@@ -39,6 +40,10 @@ pt_http_proxy_finish(proxy_ctx_t *ctx, int rc)
 
         st[ctx->states->nelts - 1].response_time = pt_current_msec
                                                   - ctx->try_started;
+    }
+
+    if (pt_http_proxy_cache_finish(ctx, &rc)) {
+        return;                 /* a stale copy answers instead */
     }
 
     r->connection->log->action = NULL;
@@ -168,6 +173,11 @@ relay_send(proxy_ctx_t *ctx, pt_buf_t *b)
         b->last_buf = 1;
     }
 
+    if (ctx->background) {
+        b->pos = b->last;       /* for the cache only: the client is served */
+        return PT_OK;
+    }
+
     if (b->pos == b->last && !b->last_buf) {
         return PT_OK;
     }
@@ -201,6 +211,10 @@ relay_pass(proxy_ctx_t *ctx, pt_buf_t *b, u_char *from)
                      "invalid chunked response");
         pt_http_proxy_finish(ctx, PT_ERROR);
         return true;
+    }
+
+    if (from && ctx->cache) {
+        pt_http_proxy_cache_body(ctx, from, (size_t) (b->last - from));
     }
 
     if (relay_send(ctx, b) == PT_ERROR) {
@@ -324,7 +338,14 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
 
     ctx->header_sent = 1;
 
-    int  rc = pt_http_send_header(r);
+    int  rc = ctx->background ? PT_OK : pt_http_send_header(r);
+
+    /* HEAD sent upstream as GET: the body is read for the cache alone. */
+    if (rc == PT_OK && r->header_only && !ctx->no_body && ctx->head_as_get
+        && ctx->cache && ctx->cache->storing)
+    {
+        ctx->background = 1;
+    }
 
     if (r->upgrade && rc != PT_ERROR) {
         pt_buf_t    *flush = pt_calloc_buf(r->pool);
@@ -346,7 +367,9 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
         return;
     }
 
-    if (rc == PT_ERROR || r->header_only || ctx->no_body) {
+    if (rc == PT_ERROR || (r->header_only && !ctx->background)
+        || ctx->no_body)
+    {
         ctx->done = rc != PT_ERROR && (ctx->no_body || r->header_only);
 
         /* A body after HEAD/204/304 would be the next response: refuse it. */

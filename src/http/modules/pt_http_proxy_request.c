@@ -205,7 +205,8 @@ proxy_head_len(proxy_ctx_t *ctx, const pt_str_t *uri, const pt_array_t *set)
         len += h->key.len + h->value.len + 4;
     }
 
-    return len + sizeof("Content-Length: \r\n") + PT_OFF_T_LEN;
+    return len + sizeof("Content-Length: \r\n") + PT_OFF_T_LEN
+           + pt_http_proxy_cache_lines(ctx).len;
 }
 
 
@@ -221,7 +222,9 @@ proxy_copy_client_headers(proxy_ctx_t *ctx, const pt_array_t *set, u_char *p)
     for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
         pt_str_t  lc = { h->key.len, h->lowcase_key };
 
-        if (proxy_name_in(&lc, proxy_hop_by_hop) || proxy_is_set(set, h)) {
+        if (proxy_name_in(&lc, proxy_hop_by_hop) || proxy_is_set(set, h)
+            || pt_http_proxy_cache_strips(ctx, &lc))
+        {
             continue;
         }
 
@@ -258,7 +261,9 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
         return PT_ERROR;
     }
 
-    p = pt_cpymem(b->last, r->method_name.data, r->method_name.len);
+    p = ctx->head_as_get ? pt_cpymem(b->last, "GET", 3)
+                         : pt_cpymem(b->last, r->method_name.data,
+                                     r->method_name.len);
     *p++ = ' ';
     p = pt_cpymem(p, uri.data, uri.len);
     p = pt_cpymem(p, ctx->plcf->http_version == PT_HTTP_VERSION_11
@@ -277,6 +282,10 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
     }
 
     p = proxy_copy_client_headers(ctx, &set, p);
+
+    pt_str_t  cond = pt_http_proxy_cache_lines(ctx);
+
+    p = pt_cpymem(p, cond.data, cond.len);
 
     off_t  body = r->request_body && ctx->plcf->pass_request_body
                   ? r->request_body->received : 0;
@@ -594,8 +603,8 @@ pt_http_proxy_process_header(proxy_ctx_t *ctx)
         r->keepalive = 0;
     }
 
-    ctx->no_body = r->method == PT_HTTP_HEAD || code == 204 || code == 304
-                   || code < 200;
+    ctx->no_body = (r->method == PT_HTTP_HEAD && !ctx->head_as_get)
+                   || code == 204 || code == 304 || code < 200;
 
     if (!ctx->chunked && ctx->rest == -1 && !ctx->no_body) {
         ctx->upstream_keepalive = 0;     /* the body ends at EOF */
