@@ -199,6 +199,7 @@ pt_http_proxy_cache_send(proxy_ctx_t *ctx, proxy_cache_status_e status)
 {
     proxy_cache_ctx_t  *cc = ctx->cache;
     pt_http_request_t  *r = ctx->r;
+    pt_buf_t           *header_in = ctx->header_in;
     int                 rc = cache_set_head(ctx);
 
     if (rc != PT_OK) {
@@ -211,7 +212,6 @@ pt_http_proxy_cache_send(proxy_ctx_t *ctx, proxy_cache_status_e status)
     cc->status = status;
     cc->served = 1;
     ctx->header_sent = 1;
-    r->allow_ranges = 1;        /* a stored body has a known length */
     r->connection->log->action = "sending cached response to client";
 
     rc = pt_http_send_header(r);
@@ -224,6 +224,11 @@ pt_http_proxy_cache_send(proxy_ctx_t *ctx, proxy_cache_status_e status)
         r->write_event_handler = cache_bg_writer;
         ctx->background = 1;
         ctx->header_sent = 0;
+        ctx->header_in = header_in;     /* for the backend's head */
+        ctx->rest = -1;
+        ctx->chunked = 0;
+        ctx->no_body = 0;
+        memset(&ctx->status, 0, sizeof(ctx->status));
         pt_http_proxy_upstream_start(ctx);
         return PT_OK;
     }

@@ -125,7 +125,7 @@ pt_http_proxy_cache_store_start(proxy_ctx_t *ctx)
     pt_http_request_t  *r = ctx->r;
     pt_buf_t           *b = ctx->header_in;
 
-    if (cc == NULL || !cc->store || cc->served || r->upgrade
+    if (cc == NULL || !cc->store || r->upgrade
         || (cc->conf->no_cache
             && pt_http_proxy_cache_test(r, cc->conf->no_cache) != PT_DECLINED))
     {

@@ -1215,6 +1215,29 @@ proxy_read_head(proxy_ctx_t *ctx)
 }
 
 
+/* The backend's head into r->headers_out, unless the client has its own. */
+static int
+proxy_process_header(proxy_ctx_t *ctx)
+{
+    pt_http_request_t      *r = ctx->r;
+    pt_http_headers_out_t   sent = r->headers_out;
+
+    if (!ctx->background) {
+        return pt_http_proxy_process_header(ctx);
+    }
+
+    /* A background refresh parses into scratch and keeps what was sent. */
+    memset(&r->headers_out, 0, sizeof(r->headers_out));
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified_time = -1;
+
+    int  rc = pt_http_proxy_process_header(ctx);
+
+    r->headers_out = sent;
+    return rc;
+}
+
+
 static void
 proxy_head_done(proxy_ctx_t *ctx)
 {
@@ -1245,10 +1268,7 @@ proxy_head_done(proxy_ctx_t *ctx)
         return;
     }
 
-    /* A background refresh must not touch what the client was sent. */
-    pt_http_headers_out_t  sent = r->headers_out;
-
-    rc = pt_http_proxy_process_header(ctx);
+    rc = proxy_process_header(ctx);
     if (rc == PT_DECLINED) {
         pt_log_error(PT_LOG_ERR, r->connection->log, 0, "upstream sent invalid "
                      "header");
@@ -1266,9 +1286,9 @@ proxy_head_done(proxy_ctx_t *ctx)
 
     pt_http_proxy_cache_store_start(ctx);
 
-    if (ctx->background) {
-        r->headers_out = sent;
-    } else if (ctx->plcf->intercept_errors && code >= 300 && clcf->error_pages) {
+    if (!ctx->background && ctx->plcf->intercept_errors && code >= 300
+        && clcf->error_pages)
+    {
         pt_http_err_page_t  *ep = clcf->error_pages->elts;
 
         for (size_t i = 0; i < clcf->error_pages->nelts; i++) {

@@ -541,6 +541,11 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
         r->headers_out.expires = added;
     } else if (lc.len == 13 && memcmp(lc.data, "cache-control", 13) == 0) {
         r->headers_out.cache_control = added;
+    } else if (lc.len == 13 && memcmp(lc.data, "accept-ranges", 13) == 0) {
+        /* As nginx without proxy_force_ranges: ranges if the backend has. */
+        r->headers_out.accept_ranges = added;
+        r->allow_ranges = pt_strnstr(value.data, value.data + value.len,
+                                     "bytes") != NULL;
     } else if (lc.len == 13 && memcmp(lc.data, "last-modified", 13) == 0) {
         r->headers_out.last_modified = added;
         r->headers_out.last_modified_time = pt_parse_http_time(value.data,
