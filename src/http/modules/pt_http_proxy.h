@@ -148,6 +148,9 @@ typedef struct {
 
 extern pt_module_t  pt_http_proxy_module;
 
+/* The URI to send: nginx's rules for proxy_pass with and without a URI. */
+int pt_http_proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri);
+
 /* Builds ctx->request (head, and the body when passed); PT_OK/PT_ERROR. */
 int pt_http_proxy_create_request(proxy_ctx_t *ctx);
 

@@ -513,13 +513,44 @@ cache_purge(proxy_ctx_t *ctx)
 }
 
 
+/*
+ * Without proxy_cache_key, nginx keys on the URL the request goes to:
+ * "http://" (or https), $proxy_host, then the URI sent upstream.
+ */
+static int
+cache_default_key(proxy_ctx_t *ctx, pt_str_t *key)
+{
+    pt_str_t  uri;
+
+    if (pt_http_proxy_uri(ctx, &uri) != PT_OK) {
+        return PT_ERROR;
+    }
+
+    size_t  size = sizeof("https://") + ctx->host.len + uri.len;
+
+    key->data = pt_pnalloc(ctx->r->pool, size);
+    if (key->data == NULL) {
+        return PT_ERROR;
+    }
+
+    key->len = (size_t) (pt_snprintf(key->data, key->data + size,
+                                     "%s%.*s%.*s",
+                                     ctx->ssl ? "https://" : "http://",
+                                     PT_STR_ARG(ctx->host), PT_STR_ARG(uri))
+                         - key->data);
+    return PT_OK;
+}
+
+
 static int
 cache_ctx_init(proxy_ctx_t *ctx, proxy_cache_conf_t *pc, pt_http_cache_t *c)
 {
     pt_http_request_t  *r = ctx->r;
     proxy_cache_ctx_t  *cc = pt_pcalloc(r->pool, sizeof(*cc));
 
-    if (cc == NULL || pt_http_complex_value(r, pc->key, &cc->main_key)
+    if (cc == NULL || (pc->key ? pt_http_complex_value(r, pc->key,
+                                                         &cc->main_key)
+                               : cache_default_key(ctx, &cc->main_key))
                       != PT_OK)
     {
         return PT_ERROR;

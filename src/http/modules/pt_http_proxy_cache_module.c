@@ -672,20 +672,6 @@ cache_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
         conf->max_range_offset = prev->max_range_offset;
     }
 
-    if (conf->key == NULL) {
-        pt_str_t  dflt = pt_string("$scheme$proxy_host$request_uri");
-
-        conf->key = pt_pcalloc(cf->pool, sizeof(pt_http_complex_value_t));
-        if (conf->key == NULL
-            || pt_http_compile_complex_value(cf, &dflt, conf->key) != PT_OK)
-        {
-            return PT_ERROR;
-        }
-        if (prev->key == PT_CONF_UNSET_PTR || prev->key == NULL) {
-            prev->key = conf->key;       /* compiled once per level */
-        }
-    }
-
     if (prev->cache && cache_resolve(cf, prev) != PT_OK) {
         return PT_ERROR;
     }

@@ -47,9 +47,8 @@ proxy_name_in_array(const pt_str_t *lc, const pt_array_t *a)
 }
 
 
-/* The URI to send: nginx's rules for proxy_pass with and without a URI. */
-static int
-proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
+int
+pt_http_proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
 {
     pt_http_request_t  *r = ctx->r;
     proxy_loc_conf_t   *plcf = ctx->plcf;
@@ -248,7 +247,7 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
     pt_buf_t           *b;
     u_char             *p;
 
-    if (proxy_uri(ctx, &uri) != PT_OK
+    if (pt_http_proxy_uri(ctx, &uri) != PT_OK
         || pt_array_init(&set, r->pool, 8, sizeof(proxy_line_t))
         || proxy_set_lines(ctx, &set) != PT_OK)
     {
