@@ -333,7 +333,7 @@ cache_classify(pt_http_cache_node_t *node, pt_http_cache_lookup_t *lk)
     lk->store = node->uses >= lk->min_uses;
     lk->valid_sec = node->valid_sec;
 
-    if (node->exists && node->valid_sec > now) {
+    if (node->exists && node->valid_sec >= now) {     /* as nginx */
         lk->found = PT_HTTP_CACHE_HIT;
         return;
     }
