@@ -74,6 +74,8 @@ typedef struct {
     size_t                        buffer_size;
     pt_conf_bufs_t                bufs;         /* proxy_buffers */
     size_t                        busy_buffers_size;
+    pt_http_complex_value_t      *bind;         /* proxy_bind; NULL: off */
+    int                           bind_transparent;
     pt_msec_t                     upstream_wait;
     int                           upstream_wait_queue;
 

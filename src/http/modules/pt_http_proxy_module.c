@@ -17,6 +17,7 @@ static int proxy_next_upstream(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 static int proxy_redirect(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_temp_path(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
+static int proxy_bind(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int proxy_create_loc_conf(pt_conf_t *cf, void *conf);
 static int proxy_merge_loc_conf(pt_conf_t *cf, void *prev, void *conf);
 static int proxy_preconfiguration(pt_conf_t *cf);
@@ -106,6 +107,8 @@ static const pt_command_t  proxy_commands[] = {
     { .name = "proxy_ssl_certificate_key", .ctx = PROXY_CTX,
       .args = PT_CONF_TAKE1, .set = pt_http_ssl_set_path,
       .field = PLCF(ssl_certificate_key) },
+    { .name = "proxy_bind", .ctx = PROXY_CTX, .args = PT_CONF_TAKE12,
+      .set = proxy_bind },
     PT_COMMAND_END
 };
 
@@ -138,6 +141,7 @@ proxy_create_loc_conf(pt_conf_t *cf, void *conf)
     plcf->next_upstream = PT_CONF_UNSET;
     plcf->redirect = PT_CONF_UNSET;
     plcf->ssl_name = PT_CONF_UNSET_PTR;
+    plcf->bind = PT_CONF_UNSET_PTR;
     return PT_OK;
 }
 
@@ -230,6 +234,11 @@ proxy_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
     /* As nginx: twice a buffer unless set (0 from the table default). */
     if (conf->busy_buffers_size == 0) {
         conf->busy_buffers_size = 2 * conf->bufs.size;
+    }
+
+    if (conf->bind == PT_CONF_UNSET_PTR) {
+        conf->bind = prev->bind == PT_CONF_UNSET_PTR ? NULL : prev->bind;
+        conf->bind_transparent = prev->bind_transparent;
     }
 
     if (conf->redirect == PT_CONF_UNSET) {
@@ -558,6 +567,56 @@ proxy_temp_path(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 }
 
 
+/* proxy_bind address [transparent] | off: the local address to connect from. */
+static int
+proxy_bind(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    proxy_loc_conf_t  *plcf = conf;
+    pt_str_t          *addr = &pt_conf_arg(cf, 1);
+
+    (void) cmd;
+
+    if (plcf->bind != PT_CONF_UNSET_PTR) {
+        return pt_conf_error(cf, "\"proxy_bind\" directive is duplicate");
+    }
+
+    if (pt_str_caseeq_lit(addr, "off")) {
+        plcf->bind = NULL;
+        return pt_conf_nargs(cf) == 3
+               ? pt_conf_error(cf, "invalid parameter \"%.*s\"",
+                               PT_STR_ARG(pt_conf_arg(cf, 2)))
+               : PT_OK;
+    }
+
+    if (pt_conf_nargs(cf) == 3) {
+        if (!pt_str_caseeq_lit(&pt_conf_arg(cf, 2), "transparent")) {
+            return pt_conf_error(cf, "invalid parameter \"%.*s\"",
+                                 PT_STR_ARG(pt_conf_arg(cf, 2)));
+        }
+        plcf->bind_transparent = 1;
+    }
+
+    plcf->bind = pt_pcalloc(cf->pool, sizeof(pt_http_complex_value_t));
+    if (plcf->bind == NULL
+        || pt_http_compile_complex_value(cf, addr, plcf->bind) != PT_OK)
+    {
+        return PT_ERROR;
+    }
+
+    if (pt_http_complex_value_static(plcf->bind)) {
+        struct sockaddr_storage  ss;
+        socklen_t                len;
+
+        if (pt_parse_addr_port(addr->data, addr->len, &ss, &len) != PT_OK) {
+            return pt_conf_error(cf, "invalid address \"%.*s\"",
+                                 PT_STR_ARG(*addr));
+        }
+    }
+
+    return PT_OK;
+}
+
+
 /* Variables. */
 
 static int
@@ -871,6 +930,55 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 }
 
 
+/*
+ * proxy_bind: binds the backend socket to the configured local address
+ * (an empty value from variables leaves the choice to the kernel, as
+ * nginx).  PT_OK, or PT_ERROR logged.
+ */
+static int
+proxy_bind_local(proxy_ctx_t *ctx, int fd)
+{
+    pt_log_t                *log = ctx->r->connection->log;
+    pt_str_t                 addr;
+    struct sockaddr_storage  ss;
+    socklen_t                len;
+    int                      one = 1;
+
+    if (pt_http_complex_value(ctx->r, ctx->plcf->bind, &addr) != PT_OK) {
+        return PT_ERROR;
+    }
+
+    if (addr.len == 0) {
+        return PT_OK;
+    }
+
+    if (pt_parse_addr_port(addr.data, addr.len, &ss, &len) != PT_OK) {
+        pt_log_error(PT_LOG_ERR, log, 0, "invalid local address \"%.*s\"",
+                     PT_STR_ARG(addr));
+        return PT_ERROR;
+    }
+
+    if (ctx->plcf->bind_transparent
+        && setsockopt(fd, ss.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                      ss.ss_family == AF_INET6 ? IPV6_TRANSPARENT
+                                               : IP_TRANSPARENT,
+                      &one, sizeof(one)) == -1)
+    {
+        pt_log_error(PT_LOG_ALERT, log, errno, "setsockopt(IP_TRANSPARENT) "
+                     "failed");
+        return PT_ERROR;
+    }
+
+    if (bind(fd, (struct sockaddr *) &ss, len) == -1) {
+        pt_log_error(PT_LOG_CRIT, log, errno, "bind(%.*s) failed",
+                     PT_STR_ARG(addr));
+        return PT_ERROR;
+    }
+
+    return PT_OK;
+}
+
+
 static int
 proxy_socket(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
 {
@@ -905,6 +1013,12 @@ proxy_socket(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
 
     memcpy(pc->sockaddr, &peer->sockaddr, peer->socklen);
     pc->socklen = peer->socklen;
+
+    if (ctx->plcf->bind && proxy_bind_local(ctx, fd) != PT_OK) {
+        pt_http_upstream_close(pc);
+        return PT_ERROR;
+    }
+
     *pc->log = *pt_cycle->log;
     pc->read->log = pc->write->log = pc->log;
     pc->recv = pt_unix_recv;

@@ -323,7 +323,7 @@ sub _connection {
     binmode $c;
     my $buf = '';
     my $n = 0;
-    my %state = (conn => $conn, requests => 0);
+    my %state = (conn => $conn, requests => 0, peer => $c->peerhost);
 
     if ($self->{tls}) {
         IO::Socket::SSL->start_SSL($c, SSL_server => 1,
