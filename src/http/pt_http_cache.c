@@ -134,10 +134,20 @@ void
 pt_http_cache_hex(const pt_str_t *key, char hex[33])
 {
     static const char  digits[] = "0123456789abcdef";
+    static EVP_MD     *md5;
     u_char             md[EVP_MAX_MD_SIZE];
     unsigned           len = 0;
 
-    if (!EVP_Digest(key->data, key->len, md, &len, EVP_md5(), NULL)) {
+    /* Fetched once: an implicit fetch per call costs a lookup and locks. */
+    if (md5 == NULL) {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+        md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+#else
+        md5 = (EVP_MD *) EVP_md5();
+#endif
+    }
+
+    if (md5 == NULL || !EVP_Digest(key->data, key->len, md, &len, md5, NULL)) {
         memset(md, 0, 16);
     }
 

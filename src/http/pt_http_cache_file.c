@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #define CACHE_FILE_MAX_META  (1024 * 1024)   /* key + Vary + head */
+#define CACHE_FILE_FIRST_READ  4096          /* header, meta, small bodies */
 
 static unsigned  cache_tmp_seq;
 
@@ -26,19 +27,27 @@ cache_header_ok(const pt_http_cache_file_header_t *h, off_t size)
 }
 
 
+/*
+ * The meta data (key, Vary, head) after the header: from the first read
+ * when it holds them, else read now.  A small entry came whole with the
+ * first read: its body is served from memory.
+ */
 static int
 cache_file_meta(pt_pool_t *pool, pt_http_cache_file_t *f,
-    const pt_http_cache_file_header_t *h)
+    const pt_http_cache_file_header_t *h, u_char *first, size_t got)
 {
     size_t   meta = h->header_size - sizeof(*h);
-    u_char  *p = pt_pnalloc(pool, meta + 1);
+    u_char  *p = first + sizeof(*h);
 
-    if (p == NULL) {
-        return PT_ERROR;
-    }
+    if (h->header_size > got) {
+        p = pt_pnalloc(pool, meta + 1);
+        if (p == NULL) {
+            return PT_ERROR;
+        }
 
-    if (pt_read_file(f->fd, p, meta, sizeof(*h)) != (ssize_t) meta) {
-        return PT_DECLINED;
+        if (pt_read_file(f->fd, p, meta, sizeof(*h)) != (ssize_t) meta) {
+            return PT_DECLINED;
+        }
     }
 
     f->key = (pt_str_t) { h->key_len, p };
@@ -48,6 +57,41 @@ cache_file_meta(pt_pool_t *pool, pt_http_cache_file_t *f,
     f->body_start = h->header_size;
     f->body_len = (off_t) h->body_len;
     f->status = h->status;
+    f->body = (off_t) got >= f->size ? first + h->header_size : NULL;
+    return PT_OK;
+}
+
+
+/* One read of the start of the file; the size from it or from fstat(). */
+static int
+cache_file_first(pt_pool_t *pool, pt_http_cache_file_t *f, u_char **first,
+    size_t *got)
+{
+    struct stat  st;
+    ssize_t      n;
+
+    *first = pt_pnalloc(pool, CACHE_FILE_FIRST_READ);
+    if (*first == NULL) {
+        return PT_ERROR;
+    }
+
+    n = pt_read_file(f->fd, *first, CACHE_FILE_FIRST_READ, 0);
+    if (n < (ssize_t) sizeof(pt_http_cache_file_header_t)) {
+        return PT_DECLINED;
+    }
+
+    *got = (size_t) n;
+
+    if (n < CACHE_FILE_FIRST_READ) {
+        f->size = n;             /* a short read of a file ends at EOF */
+        return PT_OK;
+    }
+
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return PT_DECLINED;
+    }
+
+    f->size = st.st_size;
     return PT_OK;
 }
 
@@ -57,9 +101,11 @@ pt_http_cache_file_open(pt_pool_t *pool, pt_http_cache_file_t *f,
     const pt_str_t *expect, pt_log_t *log)
 {
     pt_http_cache_file_header_t   h;
-    struct stat                   st;
-    int                           rc = PT_DECLINED;
+    u_char                       *first;
+    size_t                        got;
+    int                           rc;
 
+    f->body = NULL;
     f->fd = open((char *) f->name.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (f->fd == -1) {
         if (errno == ENOENT || errno == ENOTDIR) {
@@ -70,13 +116,12 @@ pt_http_cache_file_open(pt_pool_t *pool, pt_http_cache_file_t *f,
         return PT_ERROR;
     }
 
-    if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode)
-        && pt_read_file(f->fd, (u_char *) &h, sizeof(h), 0)
-           == (ssize_t) sizeof(h)
-        && cache_header_ok(&h, st.st_size))
-    {
-        f->size = st.st_size;
-        rc = cache_file_meta(pool, f, &h);
+    rc = cache_file_first(pool, f, &first, &got);
+    if (rc == PT_OK) {
+        memcpy(&h, first, sizeof(h));
+        rc = cache_header_ok(&h, f->size) ? cache_file_meta(pool, f, &h, first,
+                                                            got)
+                                          : PT_DECLINED;
     }
 
     if (rc == PT_OK && expect && !pt_str_eq(&f->key, expect)) {

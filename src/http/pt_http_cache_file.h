@@ -48,6 +48,7 @@ typedef struct {
     pt_str_t   key;
     pt_str_t   vary;
     pt_str_t   head;             /* status line, fields, empty line */
+    u_char    *body;             /* the whole body in memory, or NULL */
 } pt_http_cache_file_t;
 
 /* An entry being written. */

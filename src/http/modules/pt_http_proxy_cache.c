@@ -176,13 +176,21 @@ cache_send_body(proxy_ctx_t *ctx)
         return PT_ERROR;
     }
 
-    ref->fd = f->fd;
-    ref->name = f->name;
-    ref->size = f->size;
-    b->file = ref;
-    b->file_pos = f->body_start;
-    b->file_last = f->body_start + f->body_len;
-    b->in_file = f->body_len ? 1 : 0;
+    if (f->body) {
+        /* A small entry came whole with the first read. */
+        b->pos = b->start = f->body;
+        b->last = b->end = f->body + f->body_len;
+        b->memory = f->body_len ? 1 : 0;
+    } else {
+        ref->fd = f->fd;
+        ref->name = f->name;
+        ref->size = f->size;
+        b->file = ref;
+        b->file_pos = f->body_start;
+        b->file_last = f->body_start + f->body_len;
+        b->in_file = f->body_len ? 1 : 0;
+    }
+
     b->sync = f->body_len ? 0 : 1;
     b->last_buf = 1;
     b->last_in_chain = 1;
