@@ -284,7 +284,9 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
 
     pt_str_t  cond = pt_http_proxy_cache_lines(ctx);
 
-    p = pt_cpymem(p, cond.data, cond.len);
+    if (cond.len) {
+        p = pt_cpymem(p, cond.data, cond.len);     /* revalidation */
+    }
 
     off_t  body = r->request_body && ctx->plcf->pass_request_body
                   ? r->request_body->received : 0;
