@@ -141,6 +141,23 @@ body_from_buffer(pt_http_request_t *r, body_sink_pt sink)
 }
 
 
+/*
+ * How much may be read now: unbuffered bodies go into a bounded buffer,
+ * and decoded bytes never outnumber the raw ones.
+ */
+static size_t
+body_room(pt_http_request_t *r, size_t max)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    if (rb == NULL || !rb->unbuffered) {
+        return max;
+    }
+
+    return pt_min(max, (size_t) (rb->buf->end - rb->buf->last));
+}
+
+
 /* Reads from the socket through the framing until PT_AGAIN or the end. */
 static int
 body_from_socket(pt_http_request_t *r, body_sink_pt sink)
@@ -153,7 +170,13 @@ body_from_socket(pt_http_request_t *r, body_sink_pt sink)
             return PT_AGAIN;
         }
 
-        ssize_t  n = c->recv(c, buf, sizeof(buf));
+        size_t  room = body_room(r, sizeof(buf));
+
+        if (room == 0) {
+            return PT_AGAIN;        /* unbuffered: the consumer lags */
+        }
+
+        ssize_t  n = c->recv(c, buf, room);
 
         if (n == PT_AGAIN) {
             return PT_AGAIN;
@@ -545,4 +568,165 @@ pt_http_read_client_request_body(pt_http_request_t *r,
     r->read_event_handler = body_read_handler;
     pt_add_timer(r->connection->read, body_clcf(r)->client_body_timeout);
     return PT_AGAIN;
+}
+
+
+/* Unbuffered: the body goes on as it arrives (proxy_request_buffering off). */
+
+static int
+body_stream(pt_http_request_t *r, const u_char *data, size_t len)
+{
+    pt_buf_t  *b = r->request_body->buf;
+
+    if ((size_t) (b->end - b->last) < len) {
+        return PT_ERROR;             /* body_room() keeps this from happening */
+    }
+
+    b->last = pt_cpymem(b->last, data, len);
+    return PT_OK;
+}
+
+
+static void
+body_stream_ended(pt_http_request_t *r, int rc)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    pt_del_timer(r->connection->read);
+    r->read_event_handler = pt_http_block_reading;
+
+    if (rc == PT_DONE) {
+        rb->done = 1;
+    } else {
+        rb->error = rc;
+        r->keepalive = 0;
+    }
+}
+
+
+/* Reads what may be read now; PT_OK, PT_AGAIN or an error status. */
+static int
+body_stream_read(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+    u_char                  *before = rb->buf->last;
+    int                      rc = body_from_socket(r, body_stream);
+
+    if (rc == PT_AGAIN) {
+        if (body_room(r, 1)) {
+            pt_add_timer(r->connection->read, body_clcf(r)->client_body_timeout);
+        } else {
+            pt_del_timer(r->connection->read);   /* our side is slow */
+        }
+        return rb->buf->last > before ? PT_OK : PT_AGAIN;
+    }
+
+    body_stream_ended(r, rc);
+    return rc == PT_DONE ? PT_OK : rc;
+}
+
+
+static void
+body_stream_handler(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+    pt_connection_t         *c = r->connection;
+    int                      rc;
+
+    if (c->read->timedout) {
+        c->timedout = 1;
+        body_stream_ended(r, PT_HTTP_REQUEST_TIME_OUT);
+        rc = PT_HTTP_REQUEST_TIME_OUT;
+    } else {
+        rc = body_stream_read(r);
+    }
+
+    if (rc != PT_AGAIN && rb->data_handler) {
+        rb->data_handler(r);
+    }
+}
+
+
+int
+pt_http_read_unbuffered_client_body(pt_http_request_t *r,
+    pt_http_client_body_handler_pt post_handler)
+{
+    if (r->request_body || r->discard_body) {
+        post_handler(r);
+        return PT_OK;
+    }
+
+    if (body_init(r) != PT_OK) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    pt_http_request_body_t  *rb = r->request_body;
+    size_t                   early = (size_t) (r->header_in->last
+                                               - r->header_in->pos);
+
+    rb->unbuffered = 1;
+    rb->post_handler = post_handler;
+    rb->done = !body_present(r);
+    rb->buf = pt_create_temp_buf(r->pool,
+                                 pt_max(body_clcf(r)->client_body_buffer_size,
+                                        early));
+    if (rb->buf == NULL) {
+        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!rb->done) {
+        if (pt_http_test_expect(r) != PT_OK) {
+            return PT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        int  rc = body_from_buffer(r, body_stream);
+
+        if (rc == PT_AGAIN) {
+            r->read_event_handler = body_stream_handler;
+            rc = body_stream_read(r);
+        } else if (rc == PT_DONE) {
+            rb->done = 1;
+        }
+
+        if (rc != PT_OK && rc != PT_AGAIN && rc != PT_DONE) {
+            r->read_event_handler = pt_http_block_reading;
+            return rc;
+        }
+    }
+
+    post_handler(r);
+    return PT_OK;
+}
+
+
+int
+pt_http_read_unbuffered_request_body(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    rb->buf->pos = rb->buf->last = rb->buf->start;
+
+    if (rb->error) {
+        return rb->error;
+    }
+
+    if (rb->done) {
+        return PT_OK;
+    }
+
+    return body_stream_read(r);
+}
+
+
+void
+pt_http_unbuffered_body_abort(pt_http_request_t *r)
+{
+    pt_http_request_body_t  *rb = r->request_body;
+
+    if (rb && rb->unbuffered && !rb->done) {
+        rb->data_handler = NULL;
+        r->keepalive = 0;
+        pt_del_timer(r->connection->read);
+        r->read_event_handler = pt_http_block_reading;
+    }
 }

@@ -148,6 +148,11 @@ typedef struct {
     off_t                             received;
     pt_http_chunked_t                *chunked;
     pt_http_client_body_handler_pt    post_handler;
+    /* proxy_request_buffering off: buf holds what came, not all of it */
+    pt_http_client_body_handler_pt    data_handler; /* more, end or error */
+    int                               error;     /* a status; 0: none */
+    unsigned                          unbuffered:1;
+    unsigned                          done:1;    /* the body ended */
 } pt_http_request_body_t;
 
 typedef int (*pt_http_handler_pt)(pt_http_request_t *r);
@@ -282,6 +287,22 @@ void pt_http_handler(pt_http_request_t *r);
  */
 int pt_http_read_client_request_body(pt_http_request_t *r,
     pt_http_client_body_handler_pt post_handler);
+
+/*
+ * Without buffering (proxy_request_buffering off): reads what is there
+ * into r->request_body->buf (client_body_buffer_size bytes) and calls
+ * post_handler at once.  The consumer takes [buf->pos, buf->last) and
+ * calls pt_http_read_unbuffered_request_body() for more: PT_OK (bytes
+ * are there, or ->done), PT_AGAIN (data_handler runs when some come, the
+ * body ends or fails with ->error), or an error status.  Returns as
+ * pt_http_read_client_request_body().
+ */
+int pt_http_read_unbuffered_client_body(pt_http_request_t *r,
+    pt_http_client_body_handler_pt post_handler);
+int pt_http_read_unbuffered_request_body(pt_http_request_t *r);
+
+/* The consumer gives up on an unfinished unbuffered body: no keep-alive. */
+void pt_http_unbuffered_body_abort(pt_http_request_t *r);
 
 /* Reads and drops the body (keep-alive stays possible); PT_OK or status. */
 int pt_http_discard_request_body(pt_http_request_t *r);

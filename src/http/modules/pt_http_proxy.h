@@ -59,6 +59,7 @@ typedef struct {
     int                           http_version; /* 1000 or 1001 */
     int                           pass_request_headers;
     int                           pass_request_body;
+    int                           request_buffering;
     int                           intercept_errors;
     int                           redirect;     /* 1: default, 0: off */
     pt_array_t                   *redirects;    /* pairs of pt_str_t */
@@ -143,6 +144,10 @@ typedef struct {
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;
 
+    unsigned                      body_sent:1;     /* unbuffered: all queued */
+    unsigned                      body_consumed:1; /* ... cannot be replayed */
+    unsigned                      body_waiting:1;  /* ... for the client */
+
     proxy_cache_ctx_t            *cache;         /* NULL: not cached */
     unsigned                      background:1;  /* client answered already */
     unsigned                      head_as_get:1; /* proxy_cache_convert_head */
@@ -210,6 +215,17 @@ int pt_http_proxy_ssl_verify(proxy_ctx_t *ctx);
 
 /* Ends the backend side: keeps or closes pc, finalizes r with rc. */
 void pt_http_proxy_finish(proxy_ctx_t *ctx, int rc);
+
+/*
+ * proxy_request_buffering off (pt_http_proxy_body.c).  streams: the body
+ * is read as it is sent.  append: links what the body buffer holds
+ * (framed) at **ll.  next: after all queued was sent, sets ctx->out to
+ * more (PT_OK), or says the body is all sent (PT_DONE), the client is
+ * awaited (PT_AGAIN; the body's data_handler resumes), or a status.
+ */
+bool pt_http_proxy_body_streams(proxy_ctx_t *ctx);
+int pt_http_proxy_body_append(proxy_ctx_t *ctx, pt_chain_t ***ll);
+int pt_http_proxy_body_next(proxy_ctx_t *ctx);
 
 /* Builds the request and connects (after the cache had its say). */
 void pt_http_proxy_upstream_start(proxy_ctx_t *ctx);

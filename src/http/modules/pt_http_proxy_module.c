@@ -109,6 +109,9 @@ static const pt_command_t  proxy_commands[] = {
       .field = PLCF(ssl_certificate_key) },
     { .name = "proxy_bind", .ctx = PROXY_CTX, .args = PT_CONF_TAKE12,
       .set = proxy_bind },
+    { .name = "proxy_request_buffering", .ctx = PROXY_CTX,
+      .args = PT_CONF_FLAG, .set = pt_conf_set_flag,
+      .field = PLCF(request_buffering), .def.flag = 1 },
     PT_COMMAND_END
 };
 
@@ -727,6 +730,7 @@ proxy_preconfiguration(pt_conf_t *cf)
 
 static void proxy_write_handler(pt_event_t *ev);
 static void proxy_read_handler(pt_event_t *ev);
+static void proxy_send(proxy_ctx_t *ctx);
 static bool proxy_wait(proxy_ctx_t *ctx);
 static void proxy_wait_done(proxy_ctx_t *ctx);
 
@@ -746,8 +750,10 @@ proxy_may_retry(proxy_ctx_t *ctx, int kind)
     proxy_loc_conf_t  *plcf = ctx->plcf;
     pt_http_request_t *r = ctx->r;
 
-    if (ctx->header_sent || !(plcf->next_upstream & kind)) {
-        return false;
+    if (ctx->header_sent || !(plcf->next_upstream & kind)
+        || ctx->body_consumed)
+    {
+        return false;       /* an unbuffered body cannot be sent again */
     }
 
     if (plcf->next_upstream_tries && ctx->tries >= (unsigned) plcf->next_upstream_tries) {
@@ -890,7 +896,8 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
 {
     pt_http_request_t  *r = ctx->r;
     bool                stale = ctx->reused && !ctx->status_done
-                                && kind == PROXY_NEXT_ERROR;
+                                && kind == PROXY_NEXT_ERROR
+                                && !ctx->body_consumed;
 
     proxy_state(ctx)->status = status == PT_HTTP_GATEWAY_TIME_OUT ? 504 : 502;
     proxy_state(ctx)->response_time = pt_current_msec - ctx->try_started;
@@ -921,7 +928,9 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
     }
 
     /* The application may be restarting: hold the request a while. */
-    if (kind == PROXY_NEXT_ERROR && !ctx->header_sent && proxy_wait(ctx)) {
+    if (kind == PROXY_NEXT_ERROR && !ctx->header_sent && !ctx->body_consumed
+        && proxy_wait(ctx))
+    {
         return;
     }
 
@@ -1271,20 +1280,58 @@ proxy_write_handler(pt_event_t *ev)
         return;
     }
 
+    proxy_send(ctx);
+}
+
+
+/*
+ * Sends ctx->out, and with an unbuffered body what follows as the client
+ * sends it; then waits for the response.
+ */
+static void
+proxy_send(proxy_ctx_t *ctx)
+{
+    pt_connection_t  *pc = ctx->pc;
+
     ctx->r->connection->log->action = "sending request to upstream";
-    ctx->out = pc->send_chain(pc, ctx->out, 0);
 
-    if (ctx->out == PT_CHAIN_ERROR) {
-        ctx->out = ctx->request;
-        pt_log_error(PT_LOG_ERR, ctx->r->connection->log, errno, "upstream "
-                     "prematurely closed connection");
-        proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
-        return;
-    }
+    for ( ;; ) {
+        if (ctx->out) {
+            ctx->out = pc->send_chain(pc, ctx->out, 0);
+        }
 
-    if (ctx->out) {
-        pt_add_timer(pc->write, ctx->plcf->send_timeout);
-        return;
+        if (ctx->out == PT_CHAIN_ERROR) {
+            ctx->out = ctx->request;
+            pt_log_error(PT_LOG_ERR, ctx->r->connection->log, errno, "upstream "
+                         "prematurely closed connection");
+            proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
+            return;
+        }
+
+        if (ctx->out) {
+            pt_add_timer(pc->write, ctx->plcf->send_timeout);
+            return;
+        }
+
+        if (!pt_http_proxy_body_streams(ctx)) {
+            break;
+        }
+
+        int  rc = pt_http_proxy_body_next(ctx);
+
+        if (rc == PT_DONE) {
+            break;
+        }
+
+        if (rc == PT_AGAIN) {
+            pt_del_timer(pc->write);     /* the client's timeout runs now */
+            return;
+        }
+
+        if (rc != PT_OK) {
+            pt_http_proxy_finish(ctx, ctx->header_sent ? PT_ERROR : rc);
+            return;
+        }
     }
 
     pt_del_timer(pc->write);
@@ -1294,6 +1341,36 @@ proxy_write_handler(pt_event_t *ev)
     if (pc->read->ready) {
         proxy_read_handler(pc->read);
     }
+}
+
+
+/* Unbuffered body: more came from the client, it ended, or it failed. */
+static void
+proxy_body_ready(pt_http_request_t *r)
+{
+    proxy_ctx_t  *ctx = pt_http_get_module_ctx(r, pt_http_proxy_module);
+
+    if (ctx == NULL || !ctx->body_waiting || ctx->pc == NULL) {
+        return;
+    }
+
+    ctx->body_waiting = 0;
+
+    if (r->request_body->error) {
+        pt_http_proxy_finish(ctx, ctx->header_sent ? PT_ERROR
+                                  : r->request_body->error);
+        return;
+    }
+
+    pt_chain_t  *out = NULL, **ll = &out;
+
+    if (pt_http_proxy_body_append(ctx, &ll) != PT_OK) {
+        pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->out = out;
+    proxy_send(ctx);
 }
 
 
@@ -1361,6 +1438,12 @@ proxy_head_done(proxy_ctx_t *ctx)
 
     proxy_state(ctx)->status = code;
     proxy_state(ctx)->header_time = pt_current_msec - ctx->try_started;
+
+    if (pt_http_proxy_body_streams(ctx) && !ctx->body_sent) {
+        /* Answered before the body was all sent: the rest is not read. */
+        pt_http_unbuffered_body_abort(r);
+        ctx->body_waiting = 0;
+    }
     proxy_wait_done(ctx);
 
     static const struct { unsigned code; int kind; } retry[] = {
@@ -1621,7 +1704,17 @@ proxy_handler(pt_http_request_t *r)
 
     r->count++;
 
-    if (plcf->pass_request_body) {
+    /* Unbuffered, unless a chunked body meets HTTP/1.0 (as nginx). */
+    bool  unbuffered = !plcf->request_buffering
+                       && (!r->headers_in.chunked
+                           || plcf->http_version == PT_HTTP_VERSION_11);
+
+    if (plcf->pass_request_body && unbuffered) {
+        rc = pt_http_read_unbuffered_client_body(r, proxy_init);
+        if (r->request_body) {
+            r->request_body->data_handler = proxy_body_ready;
+        }
+    } else if (plcf->pass_request_body) {
         rc = pt_http_read_client_request_body(r, proxy_init);
     } else {
         rc = pt_http_discard_request_body(r);

@@ -17,7 +17,9 @@ pt_http_proxy_finish(proxy_ctx_t *ctx, int rc)
         pt_connection_t  *pc = ctx->pc;
         bool              reuse = rc == PT_OK && ctx->done
                                   && ctx->upstream_keepalive
-                                  && ctx->plcf->http_version == PT_HTTP_VERSION_11;
+                                  && ctx->plcf->http_version == PT_HTTP_VERSION_11
+                                  && (!pt_http_proxy_body_streams(ctx)
+                                      || ctx->body_sent);
 
         pt_del_timer(pc->read);
         pt_del_timer(pc->write);
@@ -41,6 +43,9 @@ pt_http_proxy_finish(proxy_ctx_t *ctx, int rc)
         st[ctx->states->nelts - 1].response_time = pt_current_msec
                                                   - ctx->try_started;
     }
+
+    /* The backend answered before the client finished its body. */
+    pt_http_unbuffered_body_abort(r);
 
     if (pt_http_proxy_cache_finish(ctx, &rc)) {
         return;                 /* a stale copy answers instead */

@@ -288,12 +288,21 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
         p = pt_cpymem(p, cond.data, cond.len);     /* revalidation */
     }
 
+    bool   stream = pt_http_proxy_body_streams(ctx);
     off_t  body = r->request_body && ctx->plcf->pass_request_body
                   ? r->request_body->received : 0;
 
+    if (stream) {
+        /* Sent as it comes: the client's framing decides ours. */
+        p = r->request_body->chunked
+            ? pt_cpymem(p, "Transfer-Encoding: chunked\r\n", 28)
+            : pt_snprintf(p, b->end, "Content-Length: %lld\r\n",
+                          (long long) r->headers_in.content_length_n);
+        body = 0;
+
     /* Our own framing, always a length: the body was read whole. */
-    if (body > 0 || r->method == PT_HTTP_POST || r->method == PT_HTTP_PUT
-        || r->method == PT_HTTP_PATCH)
+    } else if (body > 0 || r->method == PT_HTTP_POST
+               || r->method == PT_HTTP_PUT || r->method == PT_HTTP_PATCH)
     {
         p = pt_snprintf(p, b->end, "Content-Length: %lld\r\n",
                         (long long) body);
@@ -310,6 +319,12 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
 
     ctx->request->buf = b;
     ctx->request->next = NULL;
+
+    if (stream) {
+        pt_chain_t  **ll = &ctx->request->next;
+
+        return pt_http_proxy_body_append(ctx, &ll);
+    }
 
     if (body > 0) {
         pt_chain_t  **ll = &ctx->request->next;
