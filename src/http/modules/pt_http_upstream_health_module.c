@@ -3,6 +3,7 @@
 #include "pt_config.h"
 #include "pt_core.h"
 #include "pt_http.h"
+#include "pt_http_proxy.h"
 #include "pt_http_upstream.h"
 
 /*
@@ -24,6 +25,9 @@ typedef struct {
 
 typedef struct {
     pt_http_upstream_srv_conf_t  *us;
+    proxy_loc_conf_t             *plcf;       /* in a location: its proxy */
+    pt_str_t                      file_name;  /* where it was written */
+    unsigned                      line;
     pt_msec_t                     interval;   /* between probes */
     pt_msec_t                     timeout;    /* 0: the interval */
     int                           fails;      /* in a row to take out */
@@ -59,8 +63,8 @@ static void health_exit_process(pt_cycle_t *cycle);
 static void health_start(health_probe_t *hp);
 
 static const pt_command_t  health_commands[] = {
-    { .name = "health_check", .ctx = PT_HTTP_UPS, .args = PT_CONF_ANY,
-      .set = health_check },
+    { .name = "health_check", .ctx = PT_HTTP_UPS | PT_HTTP_LOC,
+      .args = PT_CONF_ANY, .set = health_check },
     PT_COMMAND_END
 };
 
@@ -206,13 +210,17 @@ static int
 health_check(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {
     health_main_conf_t           *hmcf = conf;
-    pt_http_upstream_srv_conf_t  *us = cf->handler_data;
+    bool                          in_ups = cf->ctx_type == PT_HTTP_UPS;
+    pt_http_upstream_srv_conf_t  *us = in_ups ? cf->handler_data : NULL;
+    proxy_loc_conf_t             *plcf = in_ups ? NULL
+                                         : pt_http_conf_get_module_loc_conf(cf,
+                                               pt_http_proxy_module);
     health_conf_t                *hc = hmcf->checks.elts;
 
     (void) cmd;
 
     for (size_t i = 0; i < hmcf->checks.nelts; i++) {
-        if (hc[i].us == us) {
+        if ((us && hc[i].us == us) || (plcf && hc[i].plcf == plcf)) {
             return pt_conf_error(cf, "\"health_check\" directive is "
                                  "duplicate");
         }
@@ -223,7 +231,11 @@ health_check(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         return PT_ERROR;
     }
 
-    *hc = (health_conf_t) { .us = us, .interval = 5000, .fails = 1,
+    /* In a location, the upstream is its proxy_pass's (known at the end). */
+    *hc = (health_conf_t) { .us = us, .plcf = plcf,
+                            .file_name = cf->file->name,
+                            .line = cf->file->line,
+                            .interval = 5000, .fails = 1,
                             .passes = 1, .uri = pt_string("/"),
                             .ranges = { { 200, 399 } }, .nranges = 1 };
 
@@ -239,6 +251,38 @@ health_check(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
 
 /* Every check needs its upstream's zone (declared anywhere in the block). */
+/* A check in a location probes the upstream { } its proxy_pass names. */
+static int
+health_resolve(pt_conf_t *cf, health_main_conf_t *hmcf, health_conf_t *hc)
+{
+    if (hc->us) {
+        return PT_OK;
+    }
+
+    hc->us = hc->plcf->upstream;
+    if (hc->us == NULL || hc->us->implicit) {
+        pt_log_error(PT_LOG_EMERG, cf->log, 0, "health_check requires "
+                     "proxy_pass to an upstream { } in %.*s:%u",
+                     PT_STR_ARG(hc->file_name), hc->line);
+        return PT_ERROR;
+    }
+
+    health_conf_t  *all = hmcf->checks.elts;
+
+    for (health_conf_t *o = all; o < hc; o++) {
+        if (o->us == hc->us) {
+            pt_log_error(PT_LOG_EMERG, cf->log, 0, "upstream \"%.*s\" has "
+                         "a health_check already, in %.*s:%u",
+                         PT_STR_ARG(hc->us->name), PT_STR_ARG(hc->file_name),
+                         hc->line);
+            return PT_ERROR;
+        }
+    }
+
+    return PT_OK;
+}
+
+
 static int
 health_init_main_conf(pt_conf_t *cf, void *conf)
 {
@@ -246,6 +290,10 @@ health_init_main_conf(pt_conf_t *cf, void *conf)
     health_conf_t       *hc = hmcf->checks.elts;
 
     for (size_t i = 0; i < hmcf->checks.nelts; i++) {
+        if (health_resolve(cf, hmcf, &hc[i]) != PT_OK) {
+            return PT_ERROR;
+        }
+
         size_t   len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
                               "Connection: close\r\n\r\n") - 1
                        + hc[i].uri.len + hc[i].us->name.len;
