@@ -75,6 +75,8 @@ typedef struct {
     size_t                        buffer_size;
     pt_conf_bufs_t                bufs;         /* proxy_buffers */
     size_t                        busy_buffers_size;
+    size_t                        max_temp_file_size;   /* unused */
+    size_t                        temp_file_write_size; /* unused */
     pt_http_complex_value_t      *bind;         /* proxy_bind; NULL: off */
     int                           bind_transparent;
     pt_msec_t                     upstream_wait;

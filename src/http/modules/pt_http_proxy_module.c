@@ -79,6 +79,13 @@ static const pt_command_t  proxy_commands[] = {
     { .name = "proxy_upstream_wait_queue", .ctx = PROXY_CTX,
       .args = PT_CONF_TAKE1, .set = pt_conf_set_num,
       .field = PLCF(upstream_wait_queue), .def.i = 1000, .min = 1 },
+    /* Checked and kept for compatibility: responses never go to disk. */
+    { .name = "proxy_max_temp_file_size", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_conf_set_size,
+      .field = PLCF(max_temp_file_size), .def.size = 1024 * 1024 * 1024 },
+    { .name = "proxy_temp_file_write_size", .ctx = PROXY_CTX,
+      .args = PT_CONF_TAKE1, .set = pt_conf_set_size,
+      .field = PLCF(temp_file_write_size), .def.size = 16384 },
     { .name = "proxy_temp_path", .ctx = PROXY_CTX, .args = PT_CONF_TAKE1234,
       .set = proxy_temp_path },
     { .name = "proxy_ssl_server_name", .ctx = PROXY_CTX, .args = PT_CONF_FLAG,
