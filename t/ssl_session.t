@@ -16,7 +16,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http ssl/)->plan(12);
+my $t = Test::Portico->new->has(qw/http ssl/)->plan(14);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -121,6 +121,17 @@ like(get('SHORT', 'short.sess'), qr/reused=r/, '48-byte ticket key');
 # 10: no cache and no tickets: nothing resumes.
 get('OFF', 'off.sess');
 like(get('OFF', 'off.sess'), qr/reused=\./, 'ssl_session_cache off');
+
+# ... and no TLS 1.3 ticket is sent for nothing (one is, with tickets on).
+sub tickets {
+    my ($key) = @_;
+    my $port = $t->port($key);
+    my $out = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:$port -tls1_3 -msg -ign_eof 2>&1`;
+    my $n = () = $out =~ /<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], NewSessionTicket/g;
+    return $n;
+}
+is(tickets('OFF'), 0, 'no cache, no tickets: no TLS 1.3 session ticket sent');
+cmp_ok(tickets('TICKET'), '>=', 1, 'tickets on: TLS 1.3 session tickets sent');
 
 # 11-12: the shared cache survives a reload.
 get('CACHE', 'reload.sess');

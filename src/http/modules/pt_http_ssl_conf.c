@@ -568,6 +568,16 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
         return PT_ERROR;
     }
 
+    /*
+     * No ticket and no cache: a session could never resume, so TLS 1.3
+     * tickets (two per handshake by default) would be work thrown away.
+     */
+    if (!sscf->session_tickets && (sscf->session_cache == PT_SSL_CACHE_OFF
+                                   || sscf->session_cache == PT_SSL_CACHE_NONE))
+    {
+        SSL_CTX_set_num_tickets(sscf->ssl.ctx, 0);
+    }
+
     return pt_ssl_session_cache(&sscf->ssl, sscf->session_cache,
                                 sscf->session_zone, sscf->session_builtin,
                                 sscf->session_timeout);
