@@ -359,6 +359,29 @@ ssl_ticket_mac(EVP_MAC_CTX *hctx, ssl_ticket_key_t *key)
 }
 
 
+/*
+ * AES-128-CBC or AES-256-CBC, fetched once per process: handing OpenSSL 3
+ * the legacy EVP_aes_*_cbc() makes it fetch the cipher on every ticket.
+ */
+static const EVP_CIPHER *
+ssl_ticket_cipher(size_t size)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    static EVP_CIPHER  *aes[2];
+    int                 i = size == 16 ? 0 : 1;
+
+    if (aes[i] == NULL) {
+        aes[i] = EVP_CIPHER_fetch(NULL, i ? "AES-256-CBC" : "AES-128-CBC",
+                                  NULL);
+    }
+
+    return aes[i];
+#else
+    return size == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+#endif
+}
+
+
 /* The first key encrypts new tickets; every key decrypts (rotation). */
 static int
 ssl_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
@@ -386,7 +409,10 @@ ssl_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
     }
 
     key = &tk->keys[i];
-    cipher = key->size == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+    cipher = ssl_ticket_cipher(key->size);
+    if (cipher == NULL) {
+        return -1;
+    }
 
     if (enc) {
         if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(cipher)) != 1
