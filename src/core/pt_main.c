@@ -219,8 +219,14 @@ main_process_options(pt_pool_t *pool, const main_opts_t *o,
     }
 
     if (o->conf_param) {
-        a->conf_param.data = (u_char *) o->conf_param;
-        a->conf_param.len = strlen(o->conf_param);
+        /* A copy: the process title is written over argv later. */
+        pt_str_t  g = { strlen(o->conf_param), (u_char *) o->conf_param };
+
+        a->conf_param.data = pt_pstrdup(pool, &g);
+        a->conf_param.len = g.len;
+        if (a->conf_param.data == NULL) {
+            return PT_ERROR;
+        }
     }
 
     return PT_OK;
