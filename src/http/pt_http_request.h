@@ -355,9 +355,12 @@ int pt_http_send_response(pt_http_request_t *r, unsigned status,
 /*
  * Sends the head, then all of file (opened, file->size set) as the body,
  * unless a header filter answered otherwise (304, 412, 416) or the
- * request is HEAD.  tag marks the buffer's owner.  Returns what the
- * filters returned, for the content handler to finalize with.
+ * request is HEAD.  A file of up to PT_HTTP_SMALL_FILE bytes is read and
+ * sent from memory, larger ones with sendfile.  tag marks the buffer's
+ * owner.  Returns what the filters returned, for the content handler to
+ * finalize with.
  */
+#define PT_HTTP_SMALL_FILE  16384
 int pt_http_send_file(pt_http_request_t *r, pt_file_ref_t *file, void *tag);
 
 /* Reason phrase for status ("Not Found"), or NULL. */
