@@ -489,6 +489,19 @@ filter_chunked_body(pt_http_request_t *r, const pt_http_filter_t *f,
 
 /* The writer: the end of every chain. */
 
+static bool
+filter_has_file(const pt_chain_t *cl)
+{
+    for ( ; cl; cl = cl->next) {
+        if (cl->buf->in_file) {
+            return true;
+        }
+    }
+
+    return false;
+}
+
+
 static int
 filter_write_body(pt_http_request_t *r, const pt_http_filter_t *f,
     pt_chain_t *in)
@@ -540,7 +553,13 @@ pt_http_write_filter(pt_http_request_t *r, pt_chain_t *in)
         return PT_AGAIN;
     }
 
-    if (clcf->tcp_nopush && c->sendfile && c->tcp_nopush == PT_TCP_NOPUSH_UNSET) {
+    /*
+     * TCP_CORK only keeps a head in memory from going out alone before a
+     * sendfile(); a response all in memory leaves in one writev anyway.
+     */
+    if (clcf->tcp_nopush && c->sendfile && c->tcp_nopush == PT_TCP_NOPUSH_UNSET
+        && filter_has_file(r->out))
+    {
         (void) pt_tcp_nopush(c);
     }
 
