@@ -78,13 +78,7 @@ $t->run;
 
 my $dir = $t->testdir;
 
-sub get {
-    my ($uri, @h) = @_;
-    my $raw = http_get($uri, @h);
-    my $r = parse_response($raw) // { status => 0, headers => {}, body => '' };
-    $r->{body} = http_body($raw) if $r->{status};
-    return $r;
-}
+sub get { get_response(@_) }
 sub cs { $_[0]{headers}{'x-cache-status'} // '' }
 sub seen { my ($u) = @_; scalar grep { ref $u ? $_->{uri} =~ $u : $_->{uri} eq $u } $be->requests }
 

@@ -111,13 +111,7 @@ http {
 EOF
 $t->run;
 
-sub get {
-    my ($uri, @h) = @_;
-    my $raw = http_get($uri, @h);
-    my $r = parse_response($raw) // { status => 0, headers => {}, body => '' };
-    $r->{body} = http_body($raw) if $r->{status};
-    return $r;
-}
+sub get { get_response(@_) }
 sub cs { $_[0]{headers}{'x-cache-status'} // '' }
 sub seen { my ($u) = @_; scalar grep { $_->{uri} eq $u } $be->requests }
 

@@ -64,13 +64,7 @@ EOF
 $be->start;
 $t->run;
 
-sub get {
-    my ($uri, $gzip) = @_;
-    my $raw = http_get($uri, $gzip ? ('Accept-Encoding' => 'gzip') : ());
-    my $r = parse_response($raw) // { status => 0, headers => {}, body => '' };
-    $r->{body} = http_body($raw) if $r->{status};
-    return $r;
-}
+sub get { get_response($_[0], $_[1] ? ('Accept-Encoding' => 'gzip') : ()) }
 sub cs { $_[0]{headers}{'x-cache-status'} // '' }
 sub ce { $_[0]{headers}{'content-encoding'} // '' }
 sub inflate { my $z = shift; my $out; gunzip(\$z => \$out) or return undef; $out }

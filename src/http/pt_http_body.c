@@ -522,13 +522,16 @@ body_read_handler(pt_http_request_t *r)
 }
 
 
-int
-pt_http_read_client_request_body(pt_http_request_t *r,
-    pt_http_client_body_handler_pt post_handler)
+/*
+ * The start both ways of reading share: PT_DONE when there is nothing to
+ * read (post_handler ran), PT_OK to read, or a status.
+ */
+static int
+body_begin(pt_http_request_t *r, pt_http_client_body_handler_pt post_handler)
 {
     if (r->request_body || r->discard_body) {
         post_handler(r);
-        return PT_OK;
+        return PT_DONE;
     }
 
     if (body_init(r) != PT_OK) {
@@ -536,6 +539,19 @@ pt_http_read_client_request_body(pt_http_request_t *r,
     }
 
     r->request_body->post_handler = post_handler;
+    return PT_OK;
+}
+
+
+int
+pt_http_read_client_request_body(pt_http_request_t *r,
+    pt_http_client_body_handler_pt post_handler)
+{
+    int  rc = body_begin(r, post_handler);
+
+    if (rc != PT_OK) {
+        return rc == PT_DONE ? PT_OK : rc;
+    }
 
     if (!body_present(r)) {
         post_handler(r);
@@ -546,7 +562,7 @@ pt_http_read_client_request_body(pt_http_request_t *r,
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    int  rc = body_from_buffer(r, body_keep);
+    rc = body_from_buffer(r, body_keep);
 
     if (rc == PT_AGAIN) {
         rc = body_from_socket(r, body_keep);
@@ -651,13 +667,10 @@ int
 pt_http_read_unbuffered_client_body(pt_http_request_t *r,
     pt_http_client_body_handler_pt post_handler)
 {
-    if (r->request_body || r->discard_body) {
-        post_handler(r);
-        return PT_OK;
-    }
+    int  rc = body_begin(r, post_handler);
 
-    if (body_init(r) != PT_OK) {
-        return PT_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc != PT_OK) {
+        return rc == PT_DONE ? PT_OK : rc;
     }
 
     pt_http_request_body_t  *rb = r->request_body;
@@ -665,7 +678,6 @@ pt_http_read_unbuffered_client_body(pt_http_request_t *r,
                                                - r->header_in->pos);
 
     rb->unbuffered = 1;
-    rb->post_handler = post_handler;
     rb->done = !body_present(r);
     rb->buf = pt_create_temp_buf(r->pool,
                                  pt_max(body_clcf(r)->client_body_buffer_size,
@@ -679,7 +691,7 @@ pt_http_read_unbuffered_client_body(pt_http_request_t *r,
             return PT_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        int  rc = body_from_buffer(r, body_stream);
+        rc = body_from_buffer(r, body_stream);
 
         if (rc == PT_AGAIN) {
             r->read_event_handler = body_stream_handler;

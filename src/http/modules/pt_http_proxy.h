@@ -173,6 +173,13 @@ int pt_http_proxy_process_header(proxy_ctx_t *ctx);
 /* Starts relaying the body after the head went to the client. */
 void pt_http_proxy_relay_start(proxy_ctx_t *ctx);
 
+/*
+ * The client's write event: sends what waits in r->out, arming
+ * send_timeout while some is left.  PT_OK, or PT_ERROR (timed out or
+ * failed; c->timedout says which).
+ */
+int pt_http_proxy_flush_client(pt_http_request_t *r);
+
 /* Reads more of the body from the backend and passes it on. */
 void pt_http_proxy_relay_read(proxy_ctx_t *ctx);
 

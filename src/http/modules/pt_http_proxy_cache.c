@@ -104,29 +104,12 @@ cache_choose(proxy_ctx_t *ctx, proxy_cache_conf_t *pc)
 
 /* Serving a stored copy. */
 
+/* While the background refresh runs, the stale copy goes on out. */
 static void
 cache_bg_writer(pt_http_request_t *r)
 {
-    pt_event_t  *wev = r->connection->write;
-
-    if (wev->timedout) {
-        r->connection->timedout = 1;
-        r->connection->error = 1;
-        return;             /* the background fetch ends it */
-    }
-
-    if (pt_http_write_filter(r, NULL) == PT_ERROR) {
-        r->connection->error = 1;
-        return;
-    }
-
-    if (r->out) {
-        pt_http_core_loc_conf_t  *clcf = pt_http_get_module_loc_conf(r,
-                                                         pt_http_core_module);
-
-        pt_add_timer(wev, clcf->send_timeout);
-    } else {
-        pt_del_timer(wev);
+    if (pt_http_proxy_flush_client(r) != PT_OK) {
+        r->connection->error = 1;       /* the refresh ends the request */
     }
 }
 

@@ -63,7 +63,8 @@ static const pt_command_t  cache_commands[] = {
       .args = PT_CONF_FLAG, .set = pt_conf_set_flag,
       .field = PCCF(convert_head), .def.flag = 1 },
     { .name = "proxy_ignore_headers", .ctx = CACHE_CTX, .args = PT_CONF_1MORE,
-      .set = cache_ignore },
+      .set = cache_ignore,
+      .post = (void *) offsetof(proxy_cache_conf_t, ignore_headers) },
     { .name = "proxy_cache_max_range_offset", .ctx = CACHE_CTX,
       .args = PT_CONF_TAKE1, .set = cache_range },
     { .name = "proxy_cache_lock", .ctx = CACHE_CTX, .args = PT_CONF_FLAG,
@@ -74,7 +75,8 @@ static const pt_command_t  cache_commands[] = {
     { .name = "proxy_cache_lock_age", .ctx = CACHE_CTX, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_msec, .field = PCCF(lock_age), .def.msec = 5000 },
     { .name = "proxy_cache_use_stale", .ctx = CACHE_CTX, .args = PT_CONF_1MORE,
-      .set = cache_stale },
+      .set = cache_stale,
+      .post = (void *) offsetof(proxy_cache_conf_t, use_stale) },
     { .name = "proxy_cache_background_update", .ctx = CACHE_CTX,
       .args = PT_CONF_FLAG, .set = pt_conf_set_flag,
       .field = PCCF(background_update), .def.flag = 0 },
@@ -490,73 +492,20 @@ cache_values(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 }
 
 
+/*
+ * A list of names into a bit mask at cmd->post's offset; "off" (value 0)
+ * only alone.  Names compare without case.
+ */
 static int
-cache_ignore(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+cache_mask(pt_conf_t *cf, const pt_command_t *cmd, void *conf,
+    const pt_conf_enum_t *names)
 {
-    static const pt_conf_enum_t  names[] = {
-        { "X-Accel-Expires", PT_HTTP_CACHE_IGN_X_ACCEL_EXPIRES },
-        { "Expires", PT_HTTP_CACHE_IGN_EXPIRES },
-        { "Cache-Control", PT_HTTP_CACHE_IGN_CACHE_CONTROL },
-        { "Set-Cookie", PT_HTTP_CACHE_IGN_SET_COOKIE },
-        { "Vary", PT_HTTP_CACHE_IGN_VARY },
-        { "X-Accel-Redirect", PT_HTTP_CACHE_IGN_OTHER },
-        { "X-Accel-Limit-Rate", PT_HTTP_CACHE_IGN_OTHER },
-        { "X-Accel-Buffering", PT_HTTP_CACHE_IGN_OTHER },
-        { "X-Accel-Charset", PT_HTTP_CACHE_IGN_OTHER },
-        { NULL, 0 }
-    };
-    proxy_cache_conf_t  *pc = conf;
+    int  *mask = (int *) ((u_char *) conf + (size_t) (uintptr_t) cmd->post);
 
-    (void) cmd;
-
-    if (pc->ignore_headers != PT_CONF_UNSET) {
-        return pt_conf_error(cf, "\"proxy_ignore_headers\" directive is "
-                             "duplicate");
+    if (*mask != PT_CONF_UNSET) {
+        return pt_conf_error(cf, "\"%s\" directive is duplicate", cmd->name);
     }
-    pc->ignore_headers = 0;
-
-    for (size_t i = 1; i < pt_conf_nargs(cf); i++) {
-        pt_str_t  *a = &pt_conf_arg(cf, i);
-        size_t     k;
-
-        for (k = 0; names[k].name; k++) {
-            if (pt_str_caseeq_lit(a, names[k].name)) {
-                break;
-            }
-        }
-
-        if (names[k].name == NULL) {
-            return pt_conf_error(cf, "invalid value \"%.*s\"", PT_STR_ARG(*a));
-        }
-        pc->ignore_headers |= names[k].value;
-    }
-
-    return PT_OK;
-}
-
-
-static int
-cache_stale(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
-{
-    static const pt_conf_enum_t  names[] = {
-        { "error", PROXY_NEXT_ERROR }, { "timeout", PROXY_NEXT_TIMEOUT },
-        { "invalid_header", PROXY_NEXT_INVALID_HEADER },
-        { "updating", PROXY_STALE_UPDATING },
-        { "http_500", PROXY_NEXT_HTTP_500 }, { "http_502", PROXY_NEXT_HTTP_502 },
-        { "http_503", PROXY_NEXT_HTTP_503 }, { "http_504", PROXY_NEXT_HTTP_504 },
-        { "http_403", PROXY_NEXT_HTTP_403 }, { "http_404", PROXY_NEXT_HTTP_404 },
-        { "http_429", PROXY_NEXT_HTTP_429 }, { "off", 0 },
-        { NULL, 0 }
-    };
-    proxy_cache_conf_t  *pc = conf;
-
-    (void) cmd;
-
-    if (pc->use_stale != PT_CONF_UNSET) {
-        return pt_conf_error(cf, "\"proxy_cache_use_stale\" directive is "
-                             "duplicate");
-    }
-    pc->use_stale = 0;
+    *mask = 0;
 
     for (size_t i = 1; i < pt_conf_nargs(cf); i++) {
         pt_str_t  *a = &pt_conf_arg(cf, i);
@@ -573,10 +522,48 @@ cache_stale(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         {
             return pt_conf_error(cf, "invalid value \"%.*s\"", PT_STR_ARG(*a));
         }
-        pc->use_stale |= names[k].value;
+        *mask |= names[k].value;
     }
 
     return PT_OK;
+}
+
+
+static int
+cache_ignore(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    static const pt_conf_enum_t  names[] = {
+        { "X-Accel-Expires", PT_HTTP_CACHE_IGN_X_ACCEL_EXPIRES },
+        { "Expires", PT_HTTP_CACHE_IGN_EXPIRES },
+        { "Cache-Control", PT_HTTP_CACHE_IGN_CACHE_CONTROL },
+        { "Set-Cookie", PT_HTTP_CACHE_IGN_SET_COOKIE },
+        { "Vary", PT_HTTP_CACHE_IGN_VARY },
+        { "X-Accel-Redirect", PT_HTTP_CACHE_IGN_OTHER },
+        { "X-Accel-Limit-Rate", PT_HTTP_CACHE_IGN_OTHER },
+        { "X-Accel-Buffering", PT_HTTP_CACHE_IGN_OTHER },
+        { "X-Accel-Charset", PT_HTTP_CACHE_IGN_OTHER },
+        { NULL, 0 }
+    };
+
+    return cache_mask(cf, cmd, conf, names);
+}
+
+
+static int
+cache_stale(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    static const pt_conf_enum_t  names[] = {
+        { "error", PROXY_NEXT_ERROR }, { "timeout", PROXY_NEXT_TIMEOUT },
+        { "invalid_header", PROXY_NEXT_INVALID_HEADER },
+        { "updating", PROXY_STALE_UPDATING },
+        { "http_500", PROXY_NEXT_HTTP_500 }, { "http_502", PROXY_NEXT_HTTP_502 },
+        { "http_503", PROXY_NEXT_HTTP_503 }, { "http_504", PROXY_NEXT_HTTP_504 },
+        { "http_403", PROXY_NEXT_HTTP_403 }, { "http_404", PROXY_NEXT_HTTP_404 },
+        { "http_429", PROXY_NEXT_HTTP_429 }, { "off", 0 },
+        { NULL, 0 }
+    };
+
+    return cache_mask(cf, cmd, conf, names);
 }
 
 

@@ -236,23 +236,20 @@ relay_pass(proxy_ctx_t *ctx, pt_buf_t *b, u_char *from)
 }
 
 
-static void
-relay_client_writer(pt_http_request_t *r)
+int
+pt_http_proxy_flush_client(pt_http_request_t *r)
 {
-    proxy_ctx_t  *ctx = pt_http_get_module_ctx(r, pt_http_proxy_module);
-    pt_event_t   *wev = r->connection->write;
+    pt_event_t  *wev = r->connection->write;
 
     if (wev->timedout) {
         pt_log_error(PT_LOG_INFO, r->connection->log, ETIMEDOUT, "client "
                      "timed out");
         r->connection->timedout = 1;
-        pt_http_proxy_finish(ctx, PT_ERROR);
-        return;
+        return PT_ERROR;
     }
 
     if (pt_http_write_filter(r, NULL) == PT_ERROR) {
-        pt_http_proxy_finish(ctx, PT_ERROR);
-        return;
+        return PT_ERROR;
     }
 
     if (r->out) {
@@ -262,6 +259,20 @@ relay_client_writer(pt_http_request_t *r)
         pt_add_timer(wev, clcf->send_timeout);
     } else {
         pt_del_timer(wev);
+    }
+
+    return PT_OK;
+}
+
+
+static void
+relay_client_writer(pt_http_request_t *r)
+{
+    proxy_ctx_t  *ctx = pt_http_get_module_ctx(r, pt_http_proxy_module);
+
+    if (pt_http_proxy_flush_client(r) != PT_OK) {
+        pt_http_proxy_finish(ctx, PT_ERROR);
+        return;
     }
 
     /* Room again: go on reading what the backend has for us. */

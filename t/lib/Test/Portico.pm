@@ -69,8 +69,8 @@ use Time::HiRes qw/sleep time/;
 use Test::More ();
 
 our @EXPORT = qw/http http_get http_head http_raw http_pipeline http_read
-    parse_response split_responses http_body portico_only is_nginx
-    wait_until/;
+    parse_response split_responses http_body get_response portico_only
+    is_nginx wait_until/;
 
 our $VERSION = '0.1';
 
@@ -946,6 +946,18 @@ sub parse_response {
     return { status => $status, reason => $reason // '', version => $ver,
         head => $head, headers => \%h, header_list => \@list,
         body => $body };
+}
+
+
+# get_response(URI, HEADER => VALUE ...): GET, parsed as parse_response
+# does with the body de-chunked; status 0 and empty headers when nothing
+# (or no HTTP) came back.
+sub get_response {
+    my ($uri, @h) = @_;
+    my $raw = http_get($uri, @h);
+    my $r = parse_response($raw) // { status => 0, headers => {}, body => '' };
+    $r->{body} = http_body($raw) if $r->{status};
+    return $r;
 }
 
 
