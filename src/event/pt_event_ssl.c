@@ -170,6 +170,7 @@ pt_ssl_create_connection(pt_ssl_t *ssl, pt_connection_t *c, bool server)
 
     if (server) {
         SSL_set_accept_state(sc->connection);
+        sc->early_read = SSL_get_max_early_data(sc->connection) > 0;
     } else {
         SSL_set_connect_state(sc->connection);
         sc->client = 1;
@@ -231,31 +232,26 @@ ssl_handshake_failed(pt_connection_t *c, int sslerr, int err)
 }
 
 
-int
-pt_ssl_handshake(pt_connection_t *c)
+/* From here the connection reads and writes through TLS. */
+static int
+ssl_handshaked(pt_connection_t *c)
 {
-    pt_ssl_connection_t  *sc = c->ssl;
-    int                   rc, sslerr;
+    c->ssl->handshaked = 1;
+    c->recv = pt_ssl_recv;
+    c->send = pt_ssl_send;
+    c->send_chain = pt_ssl_send_chain;
+    c->sendfile = 0;
+    /* The peer may have sent its request with the last flight. */
+    c->read->ready = 1;
+    c->write->ready = 1;
+    return PT_OK;
+}
 
-    ERR_clear_error();
-    rc = SSL_do_handshake(sc->connection);
 
-    if (rc == 1) {
-        sc->handshaked = 1;
-        c->recv = pt_ssl_recv;
-        c->send = pt_ssl_send;
-        c->send_chain = pt_ssl_send_chain;
-        c->sendfile = 0;
-        /* The peer may have sent its request with the last flight. */
-        c->read->ready = 1;
-        c->write->ready = 1;
-        return PT_OK;
-    }
-
-    int  err = errno;
-
-    sslerr = SSL_get_error(sc->connection, rc);
-
+/* WANT_READ/WANT_WRITE mid-handshake: PT_AGAIN, else the failure. */
+static int
+ssl_handshake_wait(pt_connection_t *c, int sslerr, int err)
+{
     if (sslerr == SSL_ERROR_WANT_READ || sslerr == SSL_ERROR_WANT_WRITE) {
         if (sslerr == SSL_ERROR_WANT_READ) {
             c->read->ready = 0;
@@ -272,11 +268,139 @@ pt_ssl_handshake(pt_connection_t *c)
 }
 
 
+/*
+ * ssl_early_data on: the handshake starts with SSL_read_early_data.  When
+ * the client sent 0-RTT data, the request is there before the handshake
+ * ends and the connection counts as handshaked at once (PT_OK); with none
+ * (or none accepted) the handshake goes on as usual (PT_DECLINED).
+ */
+static int
+ssl_handshake_early(pt_connection_t *c)
+{
+    pt_ssl_connection_t  *sc = c->ssl;
+    u_char                buf[PT_SSL_BUFSIZE];
+    size_t                n = 0;
+
+    ERR_clear_error();
+
+    int  rc = SSL_read_early_data(sc->connection, buf, sizeof(buf), &n);
+
+    if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
+        /* Kept (only as long as it is) for the first recv. */
+        sc->early_buf = n ? pt_pnalloc(c->pool, n) : NULL;
+        if (n && sc->early_buf == NULL) {
+            return PT_ERROR;
+        }
+        if (n) {
+            memcpy(sc->early_buf, buf, n);
+        }
+        sc->early_len = n;
+        sc->in_early = 1;
+        return ssl_handshaked(c);
+    }
+
+    if (rc == SSL_READ_EARLY_DATA_FINISH) {
+        sc->early_read = 0;
+        return PT_DECLINED;
+    }
+
+    int  err = errno;
+
+    return ssl_handshake_wait(c, SSL_get_error(sc->connection, 0), err);
+}
+
+
+int
+pt_ssl_handshake(pt_connection_t *c)
+{
+    pt_ssl_connection_t  *sc = c->ssl;
+    int                   rc;
+
+    if (sc->early_read && (rc = ssl_handshake_early(c)) != PT_DECLINED) {
+        return rc;
+    }
+
+    ERR_clear_error();
+    rc = SSL_do_handshake(sc->connection);
+
+    if (rc == 1) {
+        return ssl_handshaked(c);
+    }
+
+    int  err = errno;
+
+    return ssl_handshake_wait(c, SSL_get_error(sc->connection, rc), err);
+}
+
+
+bool
+pt_ssl_in_early_data(pt_connection_t *c)
+{
+    return c->ssl && c->ssl->in_early
+           && !SSL_is_init_finished(c->ssl->connection);
+}
+
+
+/*
+ * Reading while early data may still come: what the handshake read
+ * first, then SSL_read_early_data until the client ends its 0-RTT data;
+ * PT_DECLINED once it has (SSL_read finishes the handshake from there).
+ */
+static ssize_t
+ssl_read_early(pt_connection_t *c, u_char *buf, size_t size)
+{
+    pt_ssl_connection_t  *sc = c->ssl;
+    size_t                n = 0;
+
+    if (sc->early_pos < sc->early_len) {
+        n = pt_min(size, sc->early_len - sc->early_pos);
+        memcpy(buf, sc->early_buf + sc->early_pos, n);
+        sc->early_pos += n;
+        return (ssize_t) n;
+    }
+
+    if (!sc->early_read) {
+        return PT_DECLINED;
+    }
+
+    ERR_clear_error();
+
+    int  rc = SSL_read_early_data(sc->connection, buf, size, &n);
+
+    if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
+        return n ? (ssize_t) n : PT_AGAIN;
+    }
+
+    if (rc == SSL_READ_EARLY_DATA_FINISH) {
+        sc->early_read = 0;
+        return PT_DECLINED;
+    }
+
+    int  sslerr = SSL_get_error(sc->connection, 0);
+
+    if (sslerr == SSL_ERROR_WANT_READ || sslerr == SSL_ERROR_WANT_WRITE) {
+        return PT_AGAIN;
+    }
+
+    sc->no_send_shutdown = 1;
+    pt_ssl_error(PT_LOG_INFO, c->log, 0, "SSL_read_early_data() failed");
+    return PT_ERROR;
+}
+
+
 /* One SSL_read; returns bytes, 0 at close_notify/EOF, PT_AGAIN, PT_ERROR. */
 static ssize_t
 ssl_read_once(pt_connection_t *c, u_char *buf, size_t size)
 {
     int  n, sslerr, err;
+
+    if (c->ssl->early_read || c->ssl->early_pos < c->ssl->early_len) {
+        ssize_t  e = ssl_read_early(c, buf, size);
+
+        if (e != PT_DECLINED) {
+            return e;
+        }
+    }
 
     ERR_clear_error();
     n = SSL_read(c->ssl->connection, buf, (int) pt_min(size, INT_MAX));
@@ -371,7 +495,16 @@ pt_ssl_send(pt_connection_t *c, const u_char *buf, size_t size)
     }
 
     ERR_clear_error();
-    n = SSL_write(c->ssl->connection, buf, (int) pt_min(size, INT_MAX));
+
+    if (pt_ssl_in_early_data(c)) {
+        /* The answer to early data leaves before the handshake ends. */
+        size_t  written = 0;
+
+        n = SSL_write_early_data(c->ssl->connection, buf, size, &written)
+            == 1 ? (int) written : 0;
+    } else {
+        n = SSL_write(c->ssl->connection, buf, (int) pt_min(size, INT_MAX));
+    }
 
     if (n > 0) {
         c->sent += n;

@@ -26,6 +26,18 @@ struct pt_ssl_connection_s {
     unsigned                  handshaked:1;
     unsigned                  no_send_shutdown:1;
     unsigned                  client:1;     /* we connected: errors are ours */
+
+    /*
+     * TLS 1.3 early data (ssl_early_data on): early_read while the
+     * client's 0-RTT data may still come (SSL_read_early_data); in_early
+     * once some was accepted, until the handshake ends.  Data read during
+     * the handshake waits in early_buf for the first recv.
+     */
+    unsigned                  early_read:1;
+    unsigned                  in_early:1;
+    u_char                   *early_buf;
+    size_t                    early_pos;
+    size_t                    early_len;
 };
 
 /* Protocol bits for pt_ssl_create (ssl_protocols). */
@@ -33,6 +45,12 @@ struct pt_ssl_connection_s {
 #define PT_SSL_TLSv1_1  0x04
 #define PT_SSL_TLSv1_2  0x08
 #define PT_SSL_TLSv1_3  0x10
+
+/*
+ * True while the request being read came as TLS 1.3 early data and the
+ * handshake has not finished ($ssl_early_data): it may be a replay.
+ */
+bool pt_ssl_in_early_data(pt_connection_t *c);
 
 /* The SSL_CTX ex_data slot holding the pt_ssl_t (-1 before init). */
 extern int  pt_ssl_ctx_index;

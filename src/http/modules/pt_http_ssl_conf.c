@@ -517,7 +517,17 @@ ssl_options(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
     }
 
     /* Early data is replayable: never accepted unless asked for. */
-    SSL_CTX_set_max_early_data(ctx, 0);
+    SSL_CTX_set_max_early_data(ctx, sscf->early_data ? PT_SSL_BUFSIZE : 0);
+
+    /*
+     * OpenSSL's own anti-replay needs each session removed from its
+     * in-process cache on use; sessions shared between workers (zone or
+     * tickets) are not there, so every resumption would fail.  Replays
+     * are the application's to refuse, with $ssl_early_data (as nginx).
+     */
+    if (sscf->early_data) {
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    }
 
     SSL_CTX_set_tlsext_servername_callback(ctx, pt_http_ssl_servername);
     SSL_CTX_set_alpn_select_cb(ctx, pt_http_ssl_alpn_select, NULL);
@@ -539,10 +549,6 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
         return pt_conf_error(cf, "no \"ssl_certificate_key\" is defined for "
                              "certificate \"%.*s\"",
                              PT_STR_ARG(c[sscf->certificates->nelts - 1]));
-    }
-
-    if (sscf->early_data) {
-        return pt_conf_error(cf, "\"ssl_early_data on\" is not supported");
     }
 
     if (pt_ssl_create(&sscf->ssl, sscf->protocols, true, cf->pool) != PT_OK

@@ -57,6 +57,15 @@ ssl_var_reused(pt_http_request_t *r, SSL *ssl, BIO *out)
 }
 
 
+/* "1" while the request came as 0-RTT data and the handshake is not over. */
+static int
+ssl_var_early_data(pt_http_request_t *r, SSL *ssl, BIO *out)
+{
+    (void) ssl;
+    return pt_ssl_in_early_data(r->connection) ? BIO_puts(out, "1") : 1;
+}
+
+
 static int
 ssl_var_session_id(pt_http_request_t *r, SSL *ssl, BIO *out)
 {
@@ -248,6 +257,7 @@ pt_http_ssl_add_variables(pt_conf_t *cf)
         { "ssl_protocol", ssl_var_protocol },
         { "ssl_cipher", ssl_var_cipher },
         { "ssl_session_reused", ssl_var_reused },
+        { "ssl_early_data", ssl_var_early_data },
         { "ssl_session_id", ssl_var_session_id },
         { "ssl_curve", ssl_var_curve },
         { "ssl_server_name", ssl_var_server_name },
