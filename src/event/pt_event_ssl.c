@@ -333,11 +333,24 @@ pt_ssl_handshake(pt_connection_t *c)
 }
 
 
+/* 0-RTT was accepted and the handshake is still going on. */
+static bool
+ssl_early_pending(pt_connection_t *c)
+{
+    return c->ssl->in_early && !SSL_is_init_finished(c->ssl->connection);
+}
+
+
+/*
+ * The first request of a connection whose 0-RTT data was accepted came in
+ * it, whenever the handshake ended since; a later one only while the
+ * handshake still goes on.
+ */
 bool
 pt_ssl_in_early_data(pt_connection_t *c)
 {
     return c->ssl && c->ssl->in_early
-           && !SSL_is_init_finished(c->ssl->connection);
+           && (c->requests <= 1 || ssl_early_pending(c));
 }
 
 
@@ -496,7 +509,7 @@ pt_ssl_send(pt_connection_t *c, const u_char *buf, size_t size)
 
     ERR_clear_error();
 
-    if (pt_ssl_in_early_data(c)) {
+    if (ssl_early_pending(c)) {
         /* The answer to early data leaves before the handshake ends. */
         size_t  written = 0;
 

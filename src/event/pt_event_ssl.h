@@ -47,8 +47,8 @@ struct pt_ssl_connection_s {
 #define PT_SSL_TLSv1_3  0x10
 
 /*
- * True while the request being read came as TLS 1.3 early data and the
- * handshake has not finished ($ssl_early_data): it may be a replay.
+ * True when the request being handled came as TLS 1.3 early data
+ * ($ssl_early_data): it may be a replay.
  */
 bool pt_ssl_in_early_data(pt_connection_t *c);
 
