@@ -19,8 +19,9 @@ use IO::Socket::INET;
 use IO::Select;
 use Digest::MD5 qw/md5_hex/;
 use Time::HiRes qw/time sleep/;
+use POSIX ();
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(19);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(20);
 
 $t->write_conf(<<'EOF2');
 worker_processes 1;
@@ -46,6 +47,10 @@ http {
         location /down/ {
             proxy_pass http://127.0.0.1:%%PORT_down%%;
         }
+        location /slow/ {
+            proxy_request_buffering off;
+            proxy_pass http://127.0.0.1:%%PORT_slow%%;
+        }
     }
 }
 EOF2
@@ -56,6 +61,34 @@ $be{$_} = Test::Portico::Backend->new($t, $_, record_max => 256)->start
     for qw/up on/;
 $be{down} = Test::Portico::Backend->new($t, 'down', record => 0,
     response => { body_size => $DOWN })->start;
+# A backend that reads the body slowly, so sending to it stalls while the
+# client goes on sending: what came meanwhile must not overwrite what is
+# still on its way.  It answers with the MD5 and length of what it got.
+my $slow_port = $t->port('slow');
+my $slow_pid = fork // die "fork: $!";
+if ($slow_pid == 0) {
+    my $ls = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $slow_port,
+        Listen => 4, ReuseAddr => 1) or POSIX::_exit(1);
+    while (my $c = $ls->accept) {
+        my $head = '';
+        while ($head !~ /\r\n\r\n/) { sysread($c, $head, 1, length $head) or last }
+        my ($len) = $head =~ /Content-Length: (\d+)/i;
+        my ($got, $md5, $buf) = (0, Digest::MD5->new, '');
+        while ($got < ($len // 0)) {
+            my $n = sysread($c, $buf, 65536) or last;
+            $got += $n;
+            $md5->add($buf);
+            select(undef, undef, undef, 0.002);
+        }
+        my $body = $md5->hexdigest . " $got\n";
+        print $c "HTTP/1.1 200 OK\r\nContent-Length: " . length($body)
+            . "\r\nConnection: close\r\n\r\n$body";
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+END { kill 'TERM', $slow_pid if $slow_pid; }
+
 $t->run;
 
 my ($worker) = $t->worker_pids;
@@ -111,6 +144,19 @@ for my $case ([ 'off', 'chunked' ], [ 'off10', 'length' ]) {
            'HTTP/1.0 upstream: buffered, sent with Content-Length');
     }
     is($q->{body_md5}, md5_hex($cb), "$loc: the body intact");
+}
+
+# 20 MiB to the slow reader, sent as fast as the proxy takes it.
+{
+    my $size = 20 * 1024 * 1024;
+    my $piece = join('', map { chr(ord('a') + ($_ * 7) % 26) } 0 .. 65535);
+    my $s = connect8080();
+    print $s "POST /slow/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        . "Content-Length: $size\r\n\r\n";
+    print $s $piece for 1 .. $size / 65536;
+    my $r = http_read($s, timeout => 60) // '';
+    is(http_body($r), md5_hex($piece x ($size / 65536)) . " $size\n",
+       'a backend reading slowly gets every byte, in order');
 }
 
 # 200 MiB up, unbuffered, written in pieces while RSS is watched.

@@ -154,6 +154,11 @@ body_room(pt_http_request_t *r, size_t max)
         return max;
     }
 
+    /* Bytes the consumer is still sending must stay where they are. */
+    if (rb->taken) {
+        return 0;
+    }
+
     return pt_min(max, (size_t) (rb->buf->end - rb->buf->last));
 }
 
@@ -717,6 +722,7 @@ pt_http_read_unbuffered_request_body(pt_http_request_t *r)
     pt_http_request_body_t  *rb = r->request_body;
 
     rb->buf->pos = rb->buf->last = rb->buf->start;
+    rb->taken = 0;
 
     if (rb->error) {
         return rb->error;

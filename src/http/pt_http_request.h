@@ -152,6 +152,7 @@ typedef struct {
     pt_http_client_body_handler_pt    data_handler; /* more, end or error */
     int                               error;     /* a status; 0: none */
     unsigned                          unbuffered:1;
+    unsigned                          taken:1;   /* the consumer holds buf */
     unsigned                          done:1;    /* the body ended */
 } pt_http_request_body_t;
 
@@ -291,7 +292,8 @@ int pt_http_read_client_request_body(pt_http_request_t *r,
 /*
  * Without buffering (proxy_request_buffering off): reads what is there
  * into r->request_body->buf (client_body_buffer_size bytes) and calls
- * post_handler at once.  The consumer takes [buf->pos, buf->last) and
+ * post_handler at once.  The consumer takes [buf->pos, buf->last) (and
+ * sets ->taken: nothing is read into buf while it holds those bytes) and
  * calls pt_http_read_unbuffered_request_body() for more: PT_OK (bytes
  * are there, or ->done), PT_AGAIN (data_handler runs when some come, the
  * body ends or fails with ->error), or an error status.  Returns as

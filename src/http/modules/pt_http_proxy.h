@@ -145,6 +145,8 @@ typedef struct {
 
     pt_buf_t                    **bufs;          /* proxy_buffers */
     unsigned                      nbufs;
+    pt_chain_t                   *pending;       /* read, not yet passed on */
+    pt_chain_t                  **pending_last;
 
     unsigned                      body_sent:1;     /* unbuffered: all queued */
     unsigned                      body_consumed:1; /* ... cannot be replayed */

@@ -87,6 +87,8 @@ pt_http_proxy_body_append(proxy_ctx_t *ctx, pt_chain_t ***ll)
         *ll = &(**ll)->next;
     }
 
+    /* Until the next pt_http_read_unbuffered_request_body(), ours. */
+    rb->taken = 1;
     ctx->body_sent = rb->done;
     return PT_OK;
 }

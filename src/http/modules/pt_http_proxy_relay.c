@@ -169,11 +169,34 @@ relay_frame(proxy_ctx_t *ctx, pt_buf_t *b, u_char *from)
 }
 
 
+/* Sends what relay_send queued, in one call: one writev for several reads. */
+static int
+relay_flush(proxy_ctx_t *ctx)
+{
+    pt_chain_t  *out = ctx->pending;
+
+    if (out == NULL) {
+        return PT_OK;
+    }
+
+    ctx->pending = NULL;
+    ctx->pending_last = &ctx->pending;
+
+    for (pt_chain_t *cl = out; cl; cl = cl->next) {
+        cl->buf->flush = cl->next == NULL;  /* streaming, not storing */
+    }
+
+    return pt_http_output_filter(ctx->r, out);
+}
+
+
+/*
+ * Queues b for the client; the queue goes when the backend has nothing
+ * more for now (relay_flush), or at once with the last buffer.
+ */
 static int
 relay_send(proxy_ctx_t *ctx, pt_buf_t *b)
 {
-    pt_chain_t  out = { b, NULL };
-
     if (ctx->done) {
         b->last_buf = 1;
     }
@@ -194,12 +217,21 @@ relay_send(proxy_ctx_t *ctx, pt_buf_t *b)
             return PT_ERROR;
         }
         last->last_buf = 1;
-        out.buf = last;
+        b = last;
     }
 
-    /* Each buffer goes out as soon as it is read: streaming, not storing. */
-    b->flush = 1;
-    return pt_http_output_filter(ctx->r, &out);
+    pt_chain_t  *cl = pt_alloc_chain_link(ctx->r->pool);
+
+    if (cl == NULL) {
+        return PT_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    *ctx->pending_last = cl;
+    ctx->pending_last = &cl->next;
+
+    return b->last_buf ? relay_flush(ctx) : PT_OK;
 }
 
 
@@ -300,6 +332,15 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
     for ( ;; ) {
         pt_buf_t  *b = relay_free_buffer(ctx);
 
+        if (b == NULL && ctx->pending) {
+            /* Out of buffers with some queued: send them, maybe all. */
+            if (relay_flush(ctx) == PT_ERROR) {
+                pt_http_proxy_finish(ctx, PT_ERROR);
+                return;
+            }
+            b = relay_free_buffer(ctx);
+        }
+
         if (b == NULL) {
             pt_del_timer(rev);      /* the client is the slow side now */
             return;
@@ -308,6 +349,10 @@ pt_http_proxy_relay_read(proxy_ctx_t *ctx)
         ssize_t  n = pc->recv(pc, b->last, (size_t) (b->end - b->last));
 
         if (n == PT_AGAIN) {
+            if (relay_flush(ctx) == PT_ERROR) {
+                pt_http_proxy_finish(ctx, PT_ERROR);
+                return;
+            }
             pt_add_timer(rev, ctx->plcf->read_timeout);
             return;
         }
@@ -345,6 +390,8 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
     pt_buf_t           *b = ctx->header_in;
 
     r->connection->log->action = "reading upstream";
+    ctx->pending = NULL;
+    ctx->pending_last = &ctx->pending;
     ctx->bufs = pt_pcalloc(r->pool, (size_t) ctx->plcf->bufs.num
                                     * sizeof(pt_buf_t *));
     if (ctx->bufs == NULL) {
