@@ -150,6 +150,24 @@ pt_http_add_variable(pt_conf_t *cf, const pt_str_t *name, unsigned flags)
 
 
 /* Index of a used variable; see the header. */
+pt_http_variable_t *
+pt_http_add_dollar_variable(pt_conf_t *cf, const pt_str_t *arg)
+{
+    pt_str_t  name = *arg;
+
+    if (name.len < 2 || name.data[0] != '$') {
+        pt_conf_error(cf, "invalid variable name \"" PT_STR_FMT "\"",
+                      PT_STR_ARG(name));
+        return NULL;
+    }
+
+    name.data++;
+    name.len--;
+
+    return pt_http_add_variable(cf, &name, PT_HTTP_VAR_CHANGEABLE);
+}
+
+
 int
 pt_http_get_variable_index(pt_conf_t *cf, const pt_str_t *name)
 {

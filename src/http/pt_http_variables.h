@@ -42,6 +42,13 @@ pt_http_variable_t *pt_http_add_variable(pt_conf_t *cf, const pt_str_t *name,
     unsigned flags);
 
 /*
+ * Declares the changeable variable a directive names as "$name" (map,
+ * set); "invalid variable name" with file:line otherwise.  NULL on error.
+ */
+pt_http_variable_t *pt_http_add_dollar_variable(pt_conf_t *cf,
+    const pt_str_t *arg);
+
+/*
  * Index of a variable used by the config (name without '$'); the variable
  * may be declared later (checked at the end of http { }).  -1 on error.
  */

@@ -431,7 +431,6 @@ map_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     pt_http_variable_t  *v;
     map_parse_t          mp;
     pt_conf_t            saved;
-    pt_str_t             name;
     int                  rc;
 
     memset(&mp, 0, sizeof(mp));
@@ -454,17 +453,7 @@ map_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         return PT_ERROR;
     }
 
-    name = pt_conf_arg(cf, 2);
-
-    if (name.len < 2 || name.data[0] != '$') {
-        return pt_conf_error(cf, "invalid variable name \"" PT_STR_FMT "\"",
-                             PT_STR_ARG(name));
-    }
-
-    name.data++;
-    name.len--;
-
-    v = pt_http_add_variable(cf, &name, PT_HTTP_VAR_CHANGEABLE);
+    v = pt_http_add_dollar_variable(cf, &pt_conf_arg(cf, 2));
     if (v == NULL) {
         return PT_ERROR;
     }

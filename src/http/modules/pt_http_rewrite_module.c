@@ -835,20 +835,9 @@ rewrite_set_set(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     rewrite_loc_conf_t  *rlcf = conf;
     pt_http_variable_t  *v;
     rewrite_op_t        *op;
-    pt_str_t             name;
     int                  index;
 
-    name = pt_conf_arg(cf, 1);
-
-    if (name.len < 2 || name.data[0] != '$') {
-        return pt_conf_error(cf, "invalid variable name \"" PT_STR_FMT "\"",
-                             PT_STR_ARG(name));
-    }
-
-    name.data++;
-    name.len--;
-
-    v = pt_http_add_variable(cf, &name, PT_HTTP_VAR_CHANGEABLE);
+    v = pt_http_add_dollar_variable(cf, &pt_conf_arg(cf, 1));
     if (v == NULL) {
         return PT_ERROR;
     }
@@ -858,7 +847,7 @@ rewrite_set_set(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
         v->data = (uintptr_t) &v->name;
     }
 
-    index = pt_http_get_variable_index(cf, &name);
+    index = pt_http_get_variable_index(cf, &v->name);
     if (index < 0) {
         return PT_ERROR;
     }
