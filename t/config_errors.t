@@ -57,6 +57,18 @@ http {
     }
 }
 EOF
+    [ 'map to a name without $', <<'EOF', qr/invalid variable name "dest"/, 3 ],
+events { }
+http {
+    map $uri dest { default 1; }
+}
+EOF
+    [ 'set of a name without $', <<'EOF', qr/invalid variable name "v"/, 3 ],
+events { }
+http {
+    server { location / { set v 1; } }
+}
+EOF
     [ 'unexpected }', <<'EOF', qr/unexpected "}"/, 4 ],
 events { }
 http {
