@@ -14,7 +14,7 @@ use Test::Portico;
 use Test::Portico::Backend;
 use File::Find;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(7);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(8)->allow_errors(qr/is unknown/);
 
 $t->write_conf(<<'EOF2');
 worker_processes 1;
@@ -67,3 +67,16 @@ cmp_ok($files, '>', 10, '... the entries the zone holds stayed');
 like($t->error_log, qr/zone "tiny" is full/i, 'the zone being full is logged');
 $t->stop;
 unlike($t->error_log, qr/\[(?:alert|crit|emerg)\]/, 'no alert/crit in the log');
+
+# proxy_cache naming no proxy_cache_path is refused.
+$t->write_conf(<<'EOF2');
+events { }
+http {
+    server {
+        listen 127.0.0.1:%%PORT_8081%%;
+        location / { proxy_pass http://127.0.0.1:%%PORT_be%%; proxy_cache nope; }
+    }
+}
+EOF2
+my ($rc, $out) = $t->conf_test;
+like($out, qr/"proxy_cache" zone "nope" is unknown/, 'an unknown cache zone is refused');

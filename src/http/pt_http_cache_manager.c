@@ -110,7 +110,7 @@ cache_walk_pop(cache_worker_t *w)
 
 
 static bool
-cache_walk_push(cache_worker_t *w, const char *name)
+cache_walk_push(cache_worker_t *w)
 {
     size_t  len = strlen(w->path);
 
@@ -120,7 +120,6 @@ cache_walk_push(cache_worker_t *w, const char *name)
 
     DIR  *d = opendir(w->path);
 
-    (void) name;
     if (d == NULL) {
         return false;
     }
@@ -160,7 +159,7 @@ cache_walk_step(cache_worker_t *w)
     }
 
     if (de->d_type == DT_DIR) {
-        if (!cache_walk_push(w, de->d_name)) {
+        if (!cache_walk_push(w)) {
             w->path[base] = '\0';
         }
         return true;
@@ -236,7 +235,7 @@ cache_load_start(cache_worker_t *w)
     w->depth = -1;
     w->loaded = 0;
 
-    if (w->pool == NULL || !cache_walk_push(w, NULL)) {
+    if (w->pool == NULL || !cache_walk_push(w)) {
         w->depth = -1;
     }
 

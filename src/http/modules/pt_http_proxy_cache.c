@@ -82,7 +82,7 @@ cache_choose(proxy_ctx_t *ctx, proxy_cache_conf_t *pc)
     pt_http_cache_t    *c;
 
     if (pc->cache_cv == NULL) {
-        return pc->cache;
+        return pc->zone->data;
     }
 
     if (pt_http_complex_value(r, pc->cache_cv, &name) != PT_OK

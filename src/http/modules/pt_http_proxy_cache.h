@@ -16,7 +16,7 @@ typedef struct {
 
 typedef struct {
     int                        enable;       /* -1 unset, 0 off, 1 on */
-    pt_http_cache_t           *cache;        /* proxy_cache NAME */
+    pt_shm_zone_t             *zone;         /* proxy_cache NAME: ->data */
     pt_http_complex_value_t   *cache_cv;     /* proxy_cache $var */
     pt_http_complex_value_t   *key;          /* NULL: the default */
     pt_array_t                *valid;        /* pt_http_cache_valid_t */

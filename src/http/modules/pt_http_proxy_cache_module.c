@@ -355,16 +355,9 @@ cache_enable(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
                : pt_http_compile_complex_value(cf, v, pc->cache_cv);
     }
 
-    /* Resolved against proxy_cache_path once http { } is read. */
-    pc->cache = pt_pcalloc(cf->pool, sizeof(pt_http_cache_t));
-    if (pc->cache == NULL) {
-        return PT_ERROR;
-    }
-    pc->cache->path.len = 0;
-    pc->cache->file_name = *v;              /* the zone name, for now */
-    pc->cache->line = cf->file->line;
-    pc->cache->zone = pt_shm_zone_add(cf, v, 0, PT_HTTP_CACHE_TAG, NULL);
-    return pc->cache->zone ? PT_OK : PT_ERROR;
+    /* proxy_cache_path may come later: its zone's data is the cache. */
+    pc->zone = pt_shm_zone_add(cf, v, 0, PT_HTTP_CACHE_TAG, NULL);
+    return pc->zone ? PT_OK : PT_ERROR;
 }
 
 
@@ -605,26 +598,6 @@ cache_create_loc_conf(pt_conf_t *cf, void *conf)
 }
 
 
-/* proxy_cache NAME names a proxy_cache_path declared anywhere in http. */
-static int
-cache_resolve(pt_conf_t *cf, proxy_cache_conf_t *pc)
-{
-    if (pc->cache == NULL || pc->cache->path.len) {
-        return PT_OK;
-    }
-
-    pt_http_cache_t  *c = pc->cache->zone->data;
-
-    if (c == NULL) {
-        return pt_conf_error(cf, "\"proxy_cache\" zone \"%.*s\" is unknown",
-                             PT_STR_ARG(pc->cache->zone->name));
-    }
-
-    pc->cache = c;
-    return PT_OK;
-}
-
-
 #define CACHE_MERGE_PTR(f, dflt)                                             \
     if (conf->f == PT_CONF_UNSET_PTR) {                                      \
         conf->f = prev->f != PT_CONF_UNSET_PTR ? prev->f : (dflt);           \
@@ -642,7 +615,7 @@ cache_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
 
     if (conf->enable == PT_CONF_UNSET) {
         conf->enable = prev->enable != PT_CONF_UNSET ? prev->enable : 0;
-        conf->cache = prev->cache;
+        conf->zone = prev->zone;
         conf->cache_cv = prev->cache_cv;
     }
 
@@ -659,11 +632,13 @@ cache_merge_loc_conf(pt_conf_t *cf, void *parent, void *child)
         conf->max_range_offset = prev->max_range_offset;
     }
 
-    if (prev->cache && cache_resolve(cf, prev) != PT_OK) {
-        return PT_ERROR;
+    /* Every proxy_cache_path has been read by now. */
+    if (conf->zone && conf->zone->data == NULL) {
+        return pt_conf_error(cf, "\"proxy_cache\" zone \"%.*s\" is unknown",
+                             PT_STR_ARG(conf->zone->name));
     }
 
-    return cache_resolve(cf, conf);
+    return PT_OK;
 }
 
 
