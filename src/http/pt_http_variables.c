@@ -149,7 +149,7 @@ pt_http_add_variable(pt_conf_t *cf, const pt_str_t *name, unsigned flags)
 }
 
 
-/* Index of a used variable; see the header. */
+/* "$name" of map and set; see the header. */
 pt_http_variable_t *
 pt_http_add_dollar_variable(pt_conf_t *cf, const pt_str_t *arg)
 {
@@ -168,6 +168,7 @@ pt_http_add_dollar_variable(pt_conf_t *cf, const pt_str_t *arg)
 }
 
 
+/* Index of a used variable; see the header. */
 int
 pt_http_get_variable_index(pt_conf_t *cf, const pt_str_t *name)
 {

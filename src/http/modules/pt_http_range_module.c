@@ -477,6 +477,18 @@ next_filter:
 }
 
 
+/*
+ * Marks b as sent: bytes outside the range are dropped, and the producer
+ * (a proxy relay reusing its buffers) must see them taken or it waits.
+ */
+static void
+range_drop(pt_buf_t *b)
+{
+    b->pos = b->last;
+    b->file_pos = b->file_last;
+}
+
+
 /* Trims the body to the one range, over any chain of buffers. */
 static int
 range_singlepart_body(pt_http_request_t *r, const pt_http_filter_t *f,
@@ -508,6 +520,7 @@ range_singlepart_body(pt_http_request_t *r, const pt_http_filter_t *f,
         ctx->offset = last;
 
         if (range->end <= start || range->start >= last) {
+            range_drop(b);
             continue;
         }
 
@@ -551,6 +564,9 @@ range_singlepart_body(pt_http_request_t *r, const pt_http_filter_t *f,
         ll = &ln->next;
 
         if (ctx->done) {
+            for (cl = cl->next; cl; cl = cl->next) {
+                range_drop(cl->buf);
+            }
             break;
         }
     }
@@ -705,6 +721,9 @@ range_body_filter(pt_http_request_t *r, const pt_http_filter_t *f,
 
     if (ctx->done) {
         /* the ranged body is complete: what follows is outside it */
+        for (pt_chain_t *cl = in; cl; cl = cl->next) {
+            range_drop(cl->buf);
+        }
         return PT_OK;
     }
 
