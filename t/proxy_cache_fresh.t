@@ -18,7 +18,7 @@ use Test::Portico::Backend;
 use POSIX qw/strftime/;
 use Time::HiRes qw/sleep/;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(66);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(70);
 
 sub http_date { strftime('%a, %d %b %Y %H:%M:%S GMT', gmtime($_[0])) }
 
@@ -50,6 +50,12 @@ $be = Test::Portico::Backend->new($t, 'be', handler => sub {
         body => "past #$n\n" } if $name eq 'past';
     return { headers => [ 'Expires' => http_date(time + 2) ],
         body => "future #$n\n" } if $name eq 'future';
+    if ($name eq 'vary2') {
+        my $ae = ($req->{headers}{'accept-encoding'} // '') =~ /gzip/ ? 'gzip' : 'identity';
+        my $lang = $req->{headers}{'x-lang'} // '-';
+        return { headers => [ 'Vary' => 'Accept-Encoding', 'Vary' => 'X-Lang' ],
+            body => "$ae $lang #$n\n" };
+    }
     if ($name eq 'vary') {
         my $ae = $req->{headers}{'accept-encoding'} // '';
         return { headers => [ 'Vary' => 'Accept-Encoding' ],
@@ -203,6 +209,21 @@ is(cs($vi2), 'HIT', 'Vary: identity variant HIT');
 is($vi2->{body}, $vi->{body}, 'Vary: identity variant has its own body');
 is($vg2->{headers}{vary}, 'Accept-Encoding', 'Vary: the header is replayed');
 is(seen('/v/vary'), 2, 'Vary: the backend was asked once per variant');
+
+# An HTTP/1.0 request with no header at all picks its variant too.
+my $bare = http("GET /v/vary HTTP/1.0\r\n\r\n") // '';
+like($bare, qr{^HTTP/1\.1 200 }, 'Vary: a request without headers is answered');
+like(http_body($bare), qr/^identity variant/, '... with the variant of no header');
+
+# Two Vary lines: both fields pick the variant.
+my @v2 = map { get('/v/vary2', @$_) } (
+    [ 'Accept-Encoding' => 'gzip', 'X-Lang' => 'de' ],
+    [ 'X-Lang' => 'de' ],
+    [ 'Accept-Encoding' => 'gzip', 'X-Lang' => 'de' ]);
+is(cs($v2[1]) . ' ' . ($v2[1]{body} =~ /^(\S+ \S+)/)[0], 'MISS identity de',
+   'two Vary lines: the first line\'s field counts too');
+is(cs($v2[2]) . ' ' . ($v2[2]{body} =~ /^(\S+ \S+)/)[0], 'HIT gzip de',
+   'two Vary lines: each variant is a HIT of its own');
 
 # After expiry.
 sleep 3.2;

@@ -25,6 +25,9 @@ typedef struct {
     size_t                  purged;
 } cache_victims_t;
 
+/* Entries one insertion may evict (4 rounds of up to 4). */
+#define CACHE_VICTIMS  16
+
 static uint32_t  cache_lock_seq;
 
 
@@ -307,8 +310,11 @@ cache_node(pt_http_cache_t *cache, const pt_str_t *key, bool create,
             return node;
         }
 
+        /* Only as many as there is room to note: a file not noted stays. */
+        size_t  room = v->max - v->n;
+
         pt_shm_zone_warn_full(cache->zone, log);
-        if (cache_evict_locked(v, 4) == 0) {
+        if (room == 0 || cache_evict_locked(v, pt_min(room, 4)) == 0) {
             break;
         }
     }
@@ -328,7 +334,6 @@ cache_take_lock(pt_http_cache_node_t *node, pt_http_cache_lookup_t *lk)
     node->lock_id = cache_lock_seq;
     node->lock_time = (int64_t) pt_current_msec;
     lk->lock_id = cache_lock_seq;
-    lk->locked = true;
 }
 
 
@@ -336,7 +341,8 @@ static void
 cache_classify(pt_http_cache_node_t *node, pt_http_cache_lookup_t *lk)
 {
     time_t  now = pt_time();
-    bool    other = node->updating && node->lock_id != lk->lock_id
+    /* A request holding the lock never looks up again: it is another's. */
+    bool    other = node->updating
                     && (pt_msec_t) ((int64_t) pt_current_msec - node->lock_time)
                        < lk->lock_age;
 
@@ -365,8 +371,8 @@ int
 pt_http_cache_lookup(pt_http_cache_t *cache, pt_http_cache_lookup_t *lk,
     pt_log_t *log)
 {
-    char             hex[4][33];
-    cache_victims_t  v = { .cache = cache, .hex = hex, .max = 4 };
+    char             hex[CACHE_VICTIMS][33];
+    cache_victims_t  v = { .cache = cache, .hex = hex, .max = CACHE_VICTIMS };
 
     lk->found = PT_HTTP_CACHE_MISS;
     lk->store = false;
@@ -424,8 +430,8 @@ pt_http_cache_commit(pt_http_cache_t *cache, const pt_str_t *main_key,
     const pt_str_t *key, int64_t valid_sec, off_t fs_size,
     const pt_str_t *vary_names, uint32_t lock_id, pt_log_t *log)
 {
-    char             hex[8][33];
-    cache_victims_t  v = { .cache = cache, .hex = hex, .max = 8 };
+    char             hex[CACHE_VICTIMS][33];
+    cache_victims_t  v = { .cache = cache, .hex = hex, .max = CACHE_VICTIMS };
     int              rc = PT_ERROR;
 
     if (pt_shm_zone_lock(cache->zone) != PT_OK) {
@@ -453,7 +459,9 @@ pt_http_cache_commit(pt_http_cache_t *cache, const pt_str_t *main_key,
             node->fs_size = (uint64_t) fs_size;
             sh->size += (uint64_t) fs_size;
 
-            if (lock_id && node->lock_id == lock_id) {
+            if (lock_id && node->lock_id == lock_id
+                && node->updating == pt_pid)
+            {
                 node->updating = 0;
                 node->lock_id = 0;
             }
@@ -506,7 +514,8 @@ pt_http_cache_touch(pt_http_cache_t *cache, const pt_str_t *key,
 static void
 cache_release(pt_http_cache_node_t *node, void *data)
 {
-    if (node->lock_id == *(uint32_t *) data) {
+    /* lock_id counts per process: the pid tells whose it is. */
+    if (node->lock_id == *(uint32_t *) data && node->updating == pt_pid) {
         node->updating = 0;
         node->lock_id = 0;
     }
@@ -605,8 +614,8 @@ pt_http_cache_add_loaded(pt_http_cache_t *cache, const pt_str_t *key,
     int64_t valid_sec, off_t fs_size, const pt_str_t *vary, pt_log_t *log)
 {
     u_char  *nl = memchr(key->data, '\n', key->len);
-    char             hex[4][33];
-    cache_victims_t  v = { .cache = cache, .hex = hex, .max = 4 };
+    char             hex[CACHE_VICTIMS][33];
+    cache_victims_t  v = { .cache = cache, .hex = hex, .max = CACHE_VICTIMS };
     int              rc = PT_ERROR;
 
     if (pt_shm_zone_lock(cache->zone) != PT_OK) {
@@ -616,9 +625,12 @@ pt_http_cache_add_loaded(pt_http_cache_t *cache, const pt_str_t *key,
     if (cache_store(cache)) {
         pt_http_cache_node_t  *node = cache_node(cache, key, false, NULL, NULL);
 
-        if (node) {
+        if (node && (node->exists || node->vary)) {
             rc = PT_DECLINED;
-        } else if ((node = cache_node(cache, key, true, &v, log)) != NULL) {
+        } else if (node
+                   || (node = cache_node(cache, key, true, &v, log)) != NULL)
+        {
+            /* New, or looked up (a miss) while the loader was reading. */
             if (nl && vary->len) {
                 /* A variant: its main key says which fields pick it. */
                 pt_str_t  main_key = { (size_t) (nl - key->data), key->data };

@@ -51,7 +51,7 @@ typedef struct {
     uint8_t    vary;                 /* no file: see the variant key */
     uint8_t    pad[2];
     uint32_t   lock_id;              /* which request holds `updating` */
-    char       vary_names[PT_HTTP_CACHE_VARY_LEN];  /* lower case, ',' */
+    char       vary_names[PT_HTTP_CACHE_VARY_LEN];  /* as sent, joined */
 } pt_http_cache_node_t;
 
 /* What a lookup found. */
@@ -73,7 +73,6 @@ typedef struct {
     /* out */
     pt_http_cache_found_e   found;
     uint32_t                lock_id;        /* non-zero: this request's */
-    bool                    locked;         /* this request took `updating` */
     bool                    store;          /* min_uses reached */
     int64_t                 valid_sec;
     char                    vary_names[PT_HTTP_CACHE_VARY_LEN];

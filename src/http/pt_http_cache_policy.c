@@ -116,6 +116,35 @@ policy_cache_control(const u_char *p, const u_char *end, time_t now,
 }
 
 
+/* Adds a Vary line's names: the first points into the head, more join. */
+static void
+policy_vary(pt_http_cache_policy_t *out, const u_char *v, size_t vlen)
+{
+    pt_str_t  *vary = &out->vary;
+
+    if (vary->len == 0) {
+        vary->data = (u_char *) v;
+        vary->len = vlen;
+        return;
+    }
+
+    if (vary->len + 2 + vlen >= PT_HTTP_CACHE_VARY_MAX) {
+        vary->data = out->vary_buf;
+        vary->len = PT_HTTP_CACHE_VARY_MAX;      /* too long to store */
+        return;
+    }
+
+    if (vary->data != out->vary_buf) {
+        memmove(out->vary_buf, vary->data, vary->len);
+        vary->data = out->vary_buf;
+    }
+
+    memcpy(vary->data + vary->len, ", ", 2);
+    memcpy(vary->data + vary->len + 2, v, vlen);
+    vary->len += 2 + vlen;
+}
+
+
 static void
 policy_field(const u_char *name, size_t nlen, const u_char *v, size_t vlen,
     const pt_http_cache_policy_in_t *in, policy_fields_t *f,
@@ -159,8 +188,7 @@ policy_field(const u_char *name, size_t nlen, const u_char *v, size_t vlen,
         if (pt_strnstr(v, v + vlen, "*")) {
             f->vary_star = true;
         }
-        out->vary.data = (u_char *) v;
-        out->vary.len = vlen;
+        policy_vary(out, v, vlen);
 
     } else if (policy_name_is(name, nlen, "etag")) {
         out->etag.data = (u_char *) v;

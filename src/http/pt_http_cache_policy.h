@@ -25,9 +25,14 @@ typedef struct {
     size_t                        nvalid;
 } pt_http_cache_policy_in_t;
 
+/* Vary lists longer than this are not stored (they would not fit). */
+#define PT_HTTP_CACHE_VARY_MAX  128
+
 typedef struct {
     int64_t    valid_sec;     /* fresh until; 0: not to be stored */
-    pt_str_t   vary;          /* the Vary field names, as sent */
+    pt_str_t   vary;          /* the Vary field names, every line joined;
+                                 PT_HTTP_CACHE_VARY_MAX long: too long */
+    u_char     vary_buf[PT_HTTP_CACHE_VARY_MAX];
     pt_str_t   etag;          /* for revalidation; empty: none */
     pt_str_t   last_modified;
     const char *why;          /* when not stored: the reason, for debug */

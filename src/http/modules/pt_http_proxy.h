@@ -172,6 +172,9 @@ int pt_http_proxy_create_request(proxy_ctx_t *ctx);
  */
 int pt_http_proxy_process_header(proxy_ctx_t *ctx);
 
+/* Empties r->headers_out before a head (backend's or stored) fills it. */
+void pt_http_proxy_reset_headers_out(pt_http_request_t *r);
+
 /* Starts relaying the body after the head went to the client. */
 void pt_http_proxy_relay_start(proxy_ctx_t *ctx);
 

@@ -23,10 +23,11 @@ int
 pt_http_proxy_cache_variant_key(pt_http_request_t *r, const pt_str_t *main_key,
     const pt_str_t *names, pt_str_t *key)
 {
-    size_t  size = main_key->len + 1 + names->len;
+    /* Each name and its ':' take at most twice the list's bytes. */
+    size_t  size = main_key->len + 1 + 2 * names->len;
 
     for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
-        size += h->value.len + 2;
+        size += h->value.len + 1;
     }
 
     u_char  *p = pt_pnalloc(r->pool, size), *last = p + size;
@@ -55,6 +56,10 @@ pt_http_proxy_cache_variant_key(pt_http_request_t *r, const pt_str_t *main_key,
         }
 
         pt_str_t  name = { e - s, names->data + s };
+
+        if (p + name.len + 1 > last) {
+            break;                      /* cannot happen: sized above */
+        }
 
         p = pt_cpymem(p, name.data, name.len);
         *p++ = ':';
@@ -131,7 +136,7 @@ cache_set_head(proxy_ctx_t *ctx)
     ctx->header_in = b;
     memset(&ctx->status, 0, sizeof(ctx->status));
     ctx->rest = -1;
-    ctx->chunked = 0;
+    ctx->chunked = 0;       /* whatever a failed backend's head said */
 
     if (pt_http_parse_status_line(b->pos, f->head.len, &ctx->status) != PT_OK
         || pt_http_proxy_process_header(ctx) != PT_OK)
@@ -139,6 +144,7 @@ cache_set_head(proxy_ctx_t *ctx)
         return PT_DECLINED;
     }
 
+    /* The body was stored without its chunked framing. */
     ctx->chunked = 0;
     ctx->rest = f->body_len;
     ctx->r->headers_out.content_length_n = f->body_len;
@@ -190,13 +196,29 @@ pt_http_proxy_cache_send(proxy_ctx_t *ctx, proxy_cache_status_e status)
 {
     proxy_cache_ctx_t  *cc = ctx->cache;
     pt_http_request_t  *r = ctx->r;
-    pt_buf_t           *header_in = ctx->header_in;
-    int                 rc = cache_set_head(ctx);
+    pt_buf_t              *header_in = ctx->header_in;
+    pt_http_status_t       st = ctx->status;
+    pt_http_headers_out_t  ho = r->headers_out;
+    off_t                  rest = ctx->rest;
+    unsigned               chunked = ctx->chunked, no_body = ctx->no_body;
+
+    /* The stored head replaces whatever a failed backend left. */
+    pt_http_proxy_reset_headers_out(r);
+
+    int  rc = cache_set_head(ctx);
 
     if (rc != PT_OK) {
         pt_log_error(PT_LOG_WARN, r->connection->log, 0, "cache file \"%s\" "
                      "has an invalid head, ignored", cc->file.name.data);
         pt_http_cache_forget(cc->cache, &cc->lk.key, r->connection->log);
+
+        /* As it was: the request may still go (or have gone) upstream. */
+        ctx->header_in = header_in;
+        ctx->status = st;
+        ctx->rest = rest;
+        ctx->chunked = chunked;
+        ctx->no_body = no_body;
+        r->headers_out = ho;
         return PT_DECLINED;
     }
 

@@ -157,9 +157,19 @@ pt_http_proxy_cache_store_start(proxy_ctx_t *ctx)
         return;                  /* logged; the response goes on uncached */
     }
 
+    cc->vary = pol.vary;
+
+    if (pol.vary.data == pol.vary_buf) {
+        /* Joined from several lines into pol, which is about to go. */
+        cc->vary.data = pt_pstrdup(r->pool, &pol.vary);
+        if (cc->vary.data == NULL) {
+            pt_http_cache_tmp_abort(&cc->tmp, r->connection->log);
+            return;
+        }
+    }
+
     cc->storing = 1;
     cc->valid_sec = pol.valid_sec;
-    cc->vary = pol.vary;
     cc->store_key = key;
 }
 

@@ -1425,9 +1425,7 @@ proxy_process_header(proxy_ctx_t *ctx)
     }
 
     /* A background refresh parses into scratch and keeps what was sent. */
-    memset(&r->headers_out, 0, sizeof(r->headers_out));
-    r->headers_out.content_length_n = -1;
-    r->headers_out.last_modified_time = -1;
+    pt_http_proxy_reset_headers_out(r);
 
     int  rc = pt_http_proxy_process_header(ctx);
 

@@ -640,3 +640,12 @@ pt_http_proxy_process_header(proxy_ctx_t *ctx)
 
     return PT_OK;
 }
+
+
+void
+pt_http_proxy_reset_headers_out(pt_http_request_t *r)
+{
+    memset(&r->headers_out, 0, sizeof(r->headers_out));
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified_time = -1;
+}
