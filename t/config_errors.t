@@ -170,6 +170,14 @@ for my $c (@strict) {
     });
 }
 
+# A file that includes itself: an error naming the place, not a crash.
+$t->write_file('loop.conf', "include loop.conf;\n");
+$t->write_conf("events { }\nhttp {\n    include loop.conf;\n}\n", prelude => 0);
+my ($lrc, $lout) = $t->conf_test;
+is($lrc, 1, 'include loop: exit 1, not a crash');
+like($lout, qr/too deep includes .*loop\.conf.* in \S*loop\.conf:1/,
+     'include loop: the message names the file and line');
+
 # include with a glob: every match is read, an error names the included file.
 $t->write_file('inc/a.conf', "server_tokens off;\n");
 $t->write_file('inc/b.conf', "\n# comment\nbogus_directive;\n");

@@ -3,6 +3,8 @@
 #include "pt_config.h"
 #include "pt_core.h"
 
+#define CONF_MAX_INCLUDE_DEPTH  64
+
 #define CONF_BLOCK_START   1
 #define CONF_BLOCK_DONE    2
 #define CONF_FILE_DONE     3
@@ -518,6 +520,19 @@ pt_conf_parse(pt_conf_t *cf, const pt_str_t *file)
         return conf_parse_tokens(cf, CONF_PARSE_BLOCK);
     }
 
+    /* Files are read whole and closed: nothing else stops an include loop. */
+    size_t  depth = 0;
+
+    for (pt_conf_file_t *p = prev; p; p = p->parent) {
+        depth++;
+    }
+
+    if (depth >= CONF_MAX_INCLUDE_DEPTH) {
+        return pt_conf_error(cf, "too deep includes (%d levels) of \"%.*s\": "
+                             "an include loop?", CONF_MAX_INCLUDE_DEPTH,
+                             PT_STR_ARG(*file));
+    }
+
     if (conf_read_file(cf, &f, file) != PT_OK) {
         return PT_ERROR;
     }
@@ -526,6 +541,7 @@ pt_conf_parse(pt_conf_t *cf, const pt_str_t *file)
         return PT_ERROR;
     }
 
+    f.parent = prev;
     cf->file = &f;
     rc = conf_parse_tokens(cf, CONF_PARSE_FILE);
     cf->file = prev;

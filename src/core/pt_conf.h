@@ -101,7 +101,7 @@ struct pt_command_s {
 
 #define PT_COMMAND_END  { .name = NULL }
 
-typedef struct {
+typedef struct pt_conf_file_s {
     pt_str_t   name;      /* path as opened */
     unsigned   line;
     int        fd;
@@ -109,6 +109,7 @@ typedef struct {
     size_t     size;
     size_t     pos;
     bool       param;     /* the -g string, not a file */
+    struct pt_conf_file_s  *parent;   /* the file that included it */
 } pt_conf_file_t;
 
 /*

@@ -253,7 +253,14 @@ pt_master_process_cycle(pt_cycle_t *cycle)
 
         if (pt_sig_reconfigure) {
             pt_sig_reconfigure = 0;
-            pt_master_reload(cycle);
+
+            /* As nginx: a stop or quit under way is not undone by a reload. */
+            if (terminating || quitting) {
+                pt_log_error(PT_LOG_NOTICE, cycle->log, 0, "reload ignored: "
+                             "shutting down");
+            } else {
+                pt_master_reload(cycle);
+            }
         }
 
         if (pt_sig_usr2 || pt_sig_winch) {
