@@ -149,7 +149,7 @@ http { fastcgi_temp_path /tmp/x; }
 EOF
 );
 
-$t->plan(2 * @cases + 2 * @strict + 14);
+$t->plan(2 * @cases + 2 * @strict + 16);
 
 for my $c (@cases) {
     my ($name, $text, $re, $line) = @$c;
