@@ -14,7 +14,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http ssl/)->plan(8);
+my $t = Test::Portico->new->has(qw/http ssl/)->plan(9);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -32,6 +32,7 @@ http {
         listen 127.0.0.1:%%PORT_ON%% ssl;
         ssl_early_data on;
         location / { return 200 "early=$ssl_early_data\n"; }
+        location /big { root %%TESTDIR%%/www; }
     }
     server {
         listen 127.0.0.1:%%PORT_OFF%% ssl;
@@ -39,6 +40,7 @@ http {
     }
 }
 EOF2
+$t->write_file('www/big', 'b' x 3_000_000);
 $t->run;
 
 my $req = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -71,3 +73,13 @@ unlike($o, qr/^early=1$/m, 'off: no request was taken from early data');
 
 # After 0-RTT, the same server still serves ordinary handshakes.
 like(full('ON', 'on2.sess'), qr/^early=$/m, 'on: a later full handshake as usual');
+
+# A large answer to 0-RTT data, the connection closing after it: all of it
+# arrives (the client's last flight is read before the close, no reset).
+$t->write_file('big.txt', "GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+full('ON', 'big.sess');
+my $port = $t->port('ON');
+my $out = `timeout 20 openssl s_client -connect 127.0.0.1:$port -tls1_3 -sess_in $dir/big.sess -early_data $dir/big.txt -ign_eof -quiet </dev/null 2>/dev/null`;
+my $bs = 0;
+$bs += length for $out =~ /(b{1000,})/g;
+is($bs, 3_000_000, 'a 3 MB answer to early data arrives whole');

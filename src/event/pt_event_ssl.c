@@ -333,11 +333,11 @@ pt_ssl_handshake(pt_connection_t *c)
 }
 
 
-/* 0-RTT was accepted and the handshake is still going on. */
-static bool
-ssl_early_pending(pt_connection_t *c)
+bool
+pt_ssl_early_pending(pt_connection_t *c)
 {
-    return c->ssl->in_early && !SSL_is_init_finished(c->ssl->connection);
+    return c->ssl && c->ssl->in_early
+           && !SSL_is_init_finished(c->ssl->connection);
 }
 
 
@@ -350,7 +350,7 @@ bool
 pt_ssl_in_early_data(pt_connection_t *c)
 {
     return c->ssl && c->ssl->in_early
-           && (c->requests <= 1 || ssl_early_pending(c));
+           && (c->requests <= 1 || pt_ssl_early_pending(c));
 }
 
 
@@ -509,7 +509,7 @@ pt_ssl_send(pt_connection_t *c, const u_char *buf, size_t size)
 
     ERR_clear_error();
 
-    if (ssl_early_pending(c)) {
+    if (pt_ssl_early_pending(c)) {
         /* The answer to early data leaves before the handshake ends. */
         size_t  written = 0;
 

@@ -47,6 +47,12 @@ struct pt_ssl_connection_s {
 #define PT_SSL_TLSv1_3  0x10
 
 /*
+ * 0-RTT was accepted and the handshake is still going on: the client's
+ * last flight may be unread, so closing needs a lingering close.
+ */
+bool pt_ssl_early_pending(pt_connection_t *c);
+
+/*
  * True when the request being handled came as TLS 1.3 early data
  * ($ssl_early_data): it may be a replay.
  */

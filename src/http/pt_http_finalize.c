@@ -261,7 +261,8 @@ finalize_connection(pt_http_request_t *r)
     if (clcf->lingering_close == PT_HTTP_LINGERING_ALWAYS
         || (clcf->lingering_close == PT_HTTP_LINGERING_ON
             && (r->lingering_close || r->header_in->pos < r->header_in->last
-                || r->connection->read->ready)))
+                || r->connection->read->ready
+                || pt_ssl_early_pending(r->connection))))
     {
         finalize_lingering_close(r);
         return;

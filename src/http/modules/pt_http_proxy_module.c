@@ -1728,7 +1728,8 @@ proxy_handler(pt_http_request_t *r)
         }
     }
 
-    if (rc >= PT_HTTP_SPECIAL_RESPONSE) {
+    /* PT_ERROR too (a failed 100 Continue): the reference taken goes. */
+    if (rc >= PT_HTTP_SPECIAL_RESPONSE || rc == PT_ERROR) {
         r->count--;
         return rc;
     }
