@@ -14,7 +14,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http ssl/)->plan(10);
+my $t = Test::Portico->new->has(qw/http ssl/)->plan(12);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -57,8 +57,27 @@ http {
         server_name inherit.test;
         location / { return 200 "server=inherit\n"; }
     }
+
+    # Ticket keys in the default server only: the SNI-chosen one still
+    # handshakes, with the keys of the server the connection began in.
+    server {
+        listen 127.0.0.1:%%PORT_KEYS%% ssl default_server;
+        server_name default.test;
+        ssl_certificate default.crt;
+        ssl_certificate_key default.key;
+        ssl_session_ticket_key ticket.key;
+        location / { return 200 "default\n"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_KEYS%% ssl;
+        server_name one.test;
+        ssl_certificate one.crt;
+        ssl_certificate_key one.key;
+        location / { return 200 "one\n"; }
+    }
 }
 EOF
+$t->write_file('ticket.key', join '', map { chr(($_ * 11 + 3) % 256) } 0 .. 79);
 $t->run;
 
 my $port = $t->port('TLS');
@@ -91,3 +110,11 @@ $r = https_get('/', port => $port, host => 'ONE.test');
 like($r, qr/server=one/, 'SNI is case-insensitive');
 
 unlike($t->error_log, qr/\[(crit|alert|error)\]/, 'no errors logged');
+
+# SNI to a server without ticket keys, behind one with them.
+my $kport = $t->port('KEYS');
+for my $v (qw/-tls1_2 -tls1_3/) {
+    my $out = `printf 'GET / HTTP/1.0\\r\\nHost: one.test\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:$kport -servername one.test $v -ign_eof 2>&1`;
+    like($out, qr/^one$/m,
+         "ticket keys in the default server only, $v: SNI one.test is served");
+}

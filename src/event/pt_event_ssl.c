@@ -154,6 +154,7 @@ pt_ssl_create_connection(pt_ssl_t *ssl, pt_connection_t *c, bool server)
         return PT_ERROR;
     }
 
+    sc->session_ctx = ssl->ctx;
     sc->connection = SSL_new(ssl->ctx);
     if (sc->connection == NULL) {
         pt_ssl_error(PT_LOG_ALERT, c->log, 0, "SSL_new() failed");
@@ -330,6 +331,15 @@ pt_ssl_handshake(pt_connection_t *c)
     int  err = errno;
 
     return ssl_handshake_wait(c, SSL_get_error(sc->connection, rc), err);
+}
+
+
+SSL_CTX *
+pt_ssl_session_ctx(SSL *ssl)
+{
+    pt_connection_t  *c = SSL_get_ex_data(ssl, pt_ssl_connection_index);
+
+    return c && c->ssl ? c->ssl->session_ctx : SSL_get_SSL_CTX(ssl);
 }
 
 

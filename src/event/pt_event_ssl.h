@@ -17,6 +17,8 @@ typedef struct {
 
 struct pt_ssl_connection_s {
     SSL                      *connection;
+    SSL_CTX                  *session_ctx;  /* the one it began with: SNI
+                                               may switch, sessions stay */
     pt_connection_handler_pt  handler;      /* after the handshake (or not) */
 
     /* A client session (to a backend) kept for reuse: who made it, how. */
@@ -57,6 +59,12 @@ bool pt_ssl_early_pending(pt_connection_t *c);
  * ($ssl_early_data): it may be a replay.
  */
 bool pt_ssl_in_early_data(pt_connection_t *c);
+
+/*
+ * The context ssl began with, whose session cache and ticket keys it
+ * uses (OpenSSL keeps them there after SNI picked another server).
+ */
+SSL_CTX *pt_ssl_session_ctx(SSL *ssl);
 
 /* The SSL_CTX ex_data slot holding the pt_ssl_t (-1 before init). */
 extern int  pt_ssl_ctx_index;

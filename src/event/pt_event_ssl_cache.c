@@ -176,14 +176,13 @@ static int
 ssl_cache_new_session(SSL *ssl, SSL_SESSION *sess)
 {
     pt_connection_t  *c = SSL_get_ex_data(ssl, pt_ssl_connection_index);
-    pt_shm_zone_t    *zone = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+    pt_shm_zone_t    *zone = SSL_CTX_get_ex_data(pt_ssl_session_ctx(ssl),
                                                  ssl_cache_index);
     u_char            der[SSL_CACHE_MAX_SESSION], *p = der;
     unsigned int      idlen;
     const u_char     *id = SSL_SESSION_get_id(sess, &idlen);
     int               len = i2d_SSL_SESSION(sess, NULL);
 
-    /* After SNI the session context may be another server's: no cache. */
     if (zone == NULL || c == NULL || len <= 0 || len > (int) sizeof(der)) {
         return 0;
     }
@@ -208,7 +207,7 @@ static SSL_SESSION *
 ssl_cache_get_session(SSL *ssl, const unsigned char *id, int idlen,
     int *copy)
 {
-    pt_shm_zone_t     *zone = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+    pt_shm_zone_t     *zone = SSL_CTX_get_ex_data(pt_ssl_session_ctx(ssl),
                                                   ssl_cache_index);
     u_char             der[SSL_CACHE_MAX_SESSION];
     const u_char      *p = der;
@@ -387,14 +386,14 @@ static int
 ssl_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
     EVP_CIPHER_CTX *ectx, EVP_MAC_CTX *hctx, int enc)
 {
-    ssl_ticket_keys_t  *tk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+    ssl_ticket_keys_t  *tk = SSL_CTX_get_ex_data(pt_ssl_session_ctx(ssl),
                                                  ssl_ticket_index);
     ssl_ticket_key_t   *key;
     const EVP_CIPHER   *cipher;
     size_t              i = 0;
 
     if (tk == NULL) {
-        return -1;
+        return 0;               /* no keys here: no ticket, full handshake */
     }
 
     if (!enc) {
