@@ -1070,6 +1070,19 @@ proxy_attach(proxy_ctx_t *ctx)
 
     ctx->header_in->pos = ctx->header_in->last = ctx->header_in->start;
     memset(&ctx->parse, 0, sizeof(ctx->parse));
+
+    if (ctx->status_done) {
+        /* A try that failed after its head: nothing of it may stay. */
+        if (!ctx->background) {
+            pt_http_proxy_reset_headers_out(ctx->r);
+        }
+        ctx->rest = -1;
+        ctx->chunked = 0;
+        ctx->no_body = 0;
+        ctx->upstream_keepalive = 0;
+        memset(&ctx->decoder, 0, sizeof(ctx->decoder));
+    }
+
     ctx->status_done = 0;
 }
 
@@ -1459,11 +1472,22 @@ proxy_head_done(proxy_ctx_t *ctx)
     };
 
     for (size_t i = 0; i < pt_nelts(retry); i++) {
-        if (retry[i].code == code && proxy_may_retry(ctx, retry[i].kind)) {
-            pt_http_proxy_close_peer(ctx, code >= 500);
-            proxy_connect(ctx);
-            return;
+        if (retry[i].code != code || !proxy_may_retry(ctx, retry[i].kind)) {
+            continue;
         }
+
+        /* As nginx: with no other server left, this answer is passed on. */
+        pt_http_upstream_peer_t  *next = pt_http_upstream_get_peer(ctx->us, r,
+                                             &ctx->tried);
+
+        if (next == NULL) {
+            break;
+        }
+
+        /* 403 and 404 are never failures; 429 and 5xx are, as listed. */
+        pt_http_proxy_close_peer(ctx, code >= 500 || code == 429);
+        proxy_connect_to(ctx, next);
+        return;
     }
 
     if (pt_http_proxy_cache_response(ctx) == PT_DONE) {
