@@ -303,8 +303,9 @@ pt_single_process_cycle(pt_cycle_t *cycle)
 }
 
 
-int
-pt_spawn_worker(pt_cycle_t *cycle, unsigned number)
+/* A free slot of pt_processes, or PT_MAX_PROCESSES when none is left. */
+static size_t
+process_slot(void)
 {
     size_t  s;
 
@@ -313,6 +314,32 @@ pt_spawn_worker(pt_cycle_t *cycle, unsigned number)
             break;
         }
     }
+
+    return s;
+}
+
+
+void
+pt_process_adopt_retiring(pid_t pid)
+{
+    size_t  s = process_slot();
+
+    if (s == PT_MAX_PROCESSES) {
+        return;
+    }
+
+    pt_processes[s] = (pt_process_t) { .pid = pid, .exiting = 1,
+                                       .started = pt_current_msec };
+    if (s == pt_nprocesses) {
+        pt_nprocesses++;
+    }
+}
+
+
+int
+pt_spawn_worker(pt_cycle_t *cycle, unsigned number)
+{
+    size_t  s = process_slot();
 
     if (s == PT_MAX_PROCESSES) {
         pt_log_error(PT_LOG_ALERT, cycle->log, 0, "no more than %d processes "

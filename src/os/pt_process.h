@@ -34,6 +34,12 @@ extern volatile sig_atomic_t  pt_sig_winch;
  */
 int pt_process_run(pt_cycle_t *cycle);
 
+/*
+ * Counts a previous generation's worker, told to QUIT, among this master's
+ * processes: waited for on quit, signalled on stop, never respawned.
+ */
+void pt_process_adopt_retiring(pid_t pid);
+
 /* Installs the handlers for the signals the master and workers use. */
 int pt_signals_init(pt_log_t *log);
 

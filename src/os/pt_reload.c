@@ -416,10 +416,16 @@ void
 pt_reload_retire_old(pt_cycle_t *cycle)
 {
     for (size_t i = 0; i < reload_nold; i++) {
-        if (kill(reload_old_workers[i], SIGQUIT) == -1 && errno != ESRCH) {
-            pt_log_error(PT_LOG_ALERT, cycle->log, errno, "kill(%d, SIGQUIT) "
-                         "failed", (int) reload_old_workers[i]);
+        if (kill(reload_old_workers[i], SIGQUIT) == -1) {
+            if (errno != ESRCH) {
+                pt_log_error(PT_LOG_ALERT, cycle->log, errno, "kill(%d, "
+                             "SIGQUIT) failed", (int) reload_old_workers[i]);
+            }
+            continue;
         }
+
+        /* Still ours (children of this PID): a stop must reach them too. */
+        pt_process_adopt_retiring(reload_old_workers[i]);
     }
 
     reload_nold = 0;
