@@ -6,6 +6,8 @@
 #include "pt_process.h"
 
 #include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #define RELOAD_ENV          "PORTICO_INHERIT"
 #define RELOAD_TEST_TIMEOUT 30000      /* ms for `portico -t` to answer */
@@ -359,6 +361,14 @@ pt_reload_inherit(pt_cycle_t *cycle)
         return PT_ERROR;
     }
 
+    /* Only our own handoff: anything else starts afresh, said so. */
+    if (strncmp(copy, "ls=", 3) != 0) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, 0, "ignoring malformed "
+                     RELOAD_ENV " \"%.32s\"", copy);
+        free(copy);
+        return PT_OK;
+    }
+
     pt_inherited = true;
 
     char  *shm = strstr(copy, ";shm=");
@@ -383,16 +393,32 @@ pt_reload_inherit(pt_cycle_t *cycle)
     }
 
     for (char *s = strtok(copy + 3, ","); s; s = strtok(NULL, ",")) {
-        int  fd = atoi(s);
+        int          fd = atoi(s);
+        struct stat  st;
 
-        if (fd > STDERR_FILENO && !reload_adopt(cycle, fd)) {
+        /* Never close what is not an inherited socket (a log, say). */
+        if (fd <= STDERR_FILENO || fstat(fd, &st) == -1
+            || !S_ISSOCK(st.st_mode))
+        {
+            continue;
+        }
+
+        if (!reload_adopt(cycle, fd)) {
             close(fd);     /* no longer configured */
         }
     }
 
     for (char *s = olds ? strtok(olds, ",") : NULL; s; s = strtok(NULL, ",")) {
-        if (reload_nold < PT_MAX_PROCESSES && atoi(s) > 0) {
-            reload_old_workers[reload_nold++] = (pid_t) atoi(s);
+        pid_t      pid = (pid_t) atoi(s);
+        siginfo_t  si;
+
+        /* Only our children (the image before this one forked them);
+           WNOWAIT leaves an exited one for the reaper. */
+        if (reload_nold < PT_MAX_PROCESSES && pid > 0
+            && waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT)
+               == 0)
+        {
+            reload_old_workers[reload_nold++] = pid;
         }
     }
 
