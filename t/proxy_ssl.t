@@ -15,7 +15,7 @@ use Test::Portico;
 use Test::Portico::Backend;
 use Test::Portico::TLS;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(23);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(24);
 my $dir = $t->testdir;
 
 make_ca($dir);
@@ -29,6 +29,9 @@ my %tls = (SSL_cert_file => "$dir/backend.crt",
 
 my $echo = sub {
     my ($req, $st) = @_;
+    return { status => 302, headers => [ 'Location' =>
+        "https://$req->{headers}{host}/ip/moved" ], body => "" }
+        if $req->{uri} =~ m{/redirect$};
     return { body => "sni=$st->{sni} reused=$st->{reused} conn=$st->{conn}"
         . " host=$req->{headers}{host} $req->{method} $req->{uri}"
         . " body=$req->{body}\n" };
@@ -181,3 +184,8 @@ like(http_get('/stall/'), qr/^HTTP\/1\.1 504/, 'stalled handshake: 504');
 like($t->error_log, qr/upstream timed out .*$hs/, 'handshake timeout logged');
 like(http_get('/var/x'), qr/^HTTP\/1\.1 200.*sni=backend\.test .*GET \/var\/x/s,
     'https with variables');
+
+# proxy_redirect default with proxy_pass https://: the backend's own
+# https URL is rewritten to the client's view.
+like(http_get('/ip/redirect') // '', qr{^Location: http://localhost(?::\d+)?/ip/moved\r$}m,
+     'proxy_redirect default matches an https:// proxy_pass');

@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use IO::Select;
 use POSIX qw/:sys_wait_h/;
 
-my $t = Test::Portico->new->has(qw/http proxy map/)->plan(5);
+my $t = Test::Portico->new->has(qw/http proxy map/)->plan(6);
 
 my $bport = $t->port('ws');
 my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $bport,
@@ -87,6 +87,24 @@ my $got = '';
 while ($got !~ /ping/ && $sel->can_read(5)) { sysread($s, my $b, 4096) or last; $got .= $b; }
 is($got, 'echo:ping', 'bytes flow both ways');
 close $s;
+
+# The client speaks at once, more than proxy_buffer_size, with its head:
+# every byte reaches the backend.
+my $s2 = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port(8080))
+    or die "connect: $!";
+my $early = 'e' x 6000;
+# (a head over 1 KiB makes the server read into a large buffer, 8 KiB,
+# which then holds most of those bytes too)
+syswrite($s2, "GET /ws/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    . "X-Pad: " . ('p' x 1500) . "\r\nConnection: Upgrade\r\n\r\n$early");
+my $sel2 = IO::Select->new($s2);
+my $all = '';
+while ($sel2->can_read(3)) { sysread($s2, my $b, 65536) or last; $all .= $b; }
+(my $data = $all) =~ s/echo://g;
+my $echoed = 0;
+$echoed += length for $data =~ /(e{10,})/g;
+is($echoed, 6000, 'bytes sent with the upgrade request all reach the backend');
+close $s2;
 
 like(http_get('/plain/x', Upgrade => 'websocket', Connection => 'Upgrade'),
     qr{^HTTP/1\.1 200 .*no-ws-}s, 'without the idiom, no switch');

@@ -414,7 +414,8 @@ proxy_rewrite_location(proxy_ctx_t *ctx, pt_table_elt_t *h, bool refresh)
     u_char    buf[1024];
     pt_str_t  from = { 0, buf }, to;
 
-    from.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "http://%.*s%.*s",
+    from.len = (size_t) (pt_snprintf(buf, buf + sizeof(buf), "%s%.*s%.*s",
+                                     plcf->ssl_url ? "https://" : "http://",
                                      PT_STR_ARG(plcf->host),
                                      PT_STR_ARG(plcf->uri))
                          - buf);

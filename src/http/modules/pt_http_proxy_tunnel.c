@@ -112,8 +112,10 @@ pt_http_proxy_tunnel_start(proxy_ctx_t *ctx)
     pt_http_request_t  *r = ctx->r;
     pt_buf_t           *early = r->header_in;
     size_t              size = ctx->plcf->buffer_size;
+    size_t              said = (size_t) (early->last - early->pos);
 
-    ctx->tunnel_up = pt_create_temp_buf(r->pool, size);
+    /* Room for all the client said after its head, however much. */
+    ctx->tunnel_up = pt_create_temp_buf(r->pool, pt_max(size, said));
     ctx->tunnel_down = pt_create_temp_buf(r->pool, size);
     if (ctx->tunnel_up == NULL || ctx->tunnel_down == NULL) {
         return PT_ERROR;
@@ -126,10 +128,8 @@ pt_http_proxy_tunnel_start(proxy_ctx_t *ctx)
                                        pt_min((size_t) (b->last - b->pos), size));
 
     /* And the client may have spoken already (after its request head). */
-    size_t  n = pt_min((size_t) (early->last - early->pos), size);
-
-    ctx->tunnel_up->last = pt_cpymem(ctx->tunnel_up->last, early->pos, n);
-    early->pos += n;
+    ctx->tunnel_up->last = pt_cpymem(ctx->tunnel_up->last, early->pos, said);
+    early->pos += said;
 
     ctx->tunnel = 1;
     r->read_event_handler = tunnel_client_handler;
