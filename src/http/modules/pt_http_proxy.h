@@ -123,6 +123,7 @@ typedef struct {
     pt_http_parse_t               parse;
     pt_http_status_t              status;
     unsigned                      status_done:1;
+    unsigned                      request_sent:1;  /* this try began sending */
     unsigned                      header_sent:1;   /* to the client */
     unsigned                      reused:1;        /* pc came from the cache */
     unsigned                      upstream_keepalive:1;

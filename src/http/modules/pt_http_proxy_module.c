@@ -778,8 +778,9 @@ proxy_may_retry(proxy_ctx_t *ctx, int kind)
                        || r->method == PT_HTTP_OPTIONS
                        || r->method == PT_HTTP_PUT || r->method == PT_HTTP_DELETE;
 
+    /* As nginx: once sending began, a POST may have been acted on. */
     return idempotent || (plcf->next_upstream & PROXY_NEXT_NON_IDEMPOTENT)
-           || ctx->out == ctx->request;
+           || !ctx->request_sent;
 }
 
 
@@ -1070,6 +1071,7 @@ proxy_attach(proxy_ctx_t *ctx)
 
     ctx->header_in->pos = ctx->header_in->last = ctx->header_in->start;
     memset(&ctx->parse, 0, sizeof(ctx->parse));
+    ctx->request_sent = 0;
 
     if (ctx->status_done) {
         /* A try that failed after its head: nothing of it may stay. */
@@ -1317,11 +1319,11 @@ proxy_send(proxy_ctx_t *ctx)
 
     for ( ;; ) {
         if (ctx->out) {
+            ctx->request_sent = 1;
             ctx->out = pc->send_chain(pc, ctx->out, 0);
         }
 
         if (ctx->out == PT_CHAIN_ERROR) {
-            ctx->out = ctx->request;
             pt_log_error(PT_LOG_ERR, ctx->r->connection->log, errno, "upstream "
                          "prematurely closed connection");
             proxy_next(ctx, PROXY_NEXT_ERROR, PT_HTTP_BAD_GATEWAY);
