@@ -287,14 +287,12 @@ ssl_handshake_early(pt_connection_t *c)
     int  rc = SSL_read_early_data(sc->connection, buf, sizeof(buf), &n);
 
     if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
-        /* Kept (only as long as it is) for the first recv. */
-        sc->early_buf = n ? pt_pnalloc(c->pool, n) : NULL;
-        if (n && sc->early_buf == NULL) {
+        /* At least a byte; kept (only as long as it is) for the first recv. */
+        sc->early_buf = pt_pnalloc(c->pool, n);
+        if (sc->early_buf == NULL) {
             return PT_ERROR;
         }
-        if (n) {
-            memcpy(sc->early_buf, buf, n);
-        }
+        memcpy(sc->early_buf, buf, n);
         sc->early_len = n;
         sc->in_early = 1;
         return ssl_handshaked(c);
@@ -391,7 +389,7 @@ ssl_read_early(pt_connection_t *c, u_char *buf, size_t size)
     int  rc = SSL_read_early_data(sc->connection, buf, size, &n);
 
     if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
-        return n ? (ssize_t) n : PT_AGAIN;
+        return (ssize_t) n;             /* never 0: OpenSSL says so */
     }
 
     if (rc == SSL_READ_EARLY_DATA_FINISH) {
