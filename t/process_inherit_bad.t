@@ -41,7 +41,7 @@ like(http_get('/') // '', qr/\bok\b/, 'malformed: the server starts and serves')
 like($t->error_log, qr/ignoring malformed PORTICO_INHERIT/, '... and says why');
 $t->stop;
 
-$ENV{PORTICO_INHERIT} = "ls=0,1,2,3,4,5,6,7,8,9,10;old=$other;gen=1";
+$ENV{PORTICO_INHERIT} = "ls=0,1,2,3,4,5,6,7,8,9,10;old=$other;gen=1;hand=3,4";
 $t->run;
 delete $ENV{PORTICO_INHERIT};
 http_get('/missing/x');

@@ -6,12 +6,14 @@
 #include "pt_process.h"
 
 /*
- * Each generation's master binds a datagram socket at an abstract address
- * named after its PID and generation; its workers inherit it and share the
- * messages.  A retiring worker of the previous generation sends each idle
- * connection there (the descriptor by SCM_RIGHTS, with any bytes it had
- * already read), so a client reusing its connection during a reload is
- * served instead of reset.
+ * The first master makes one datagram socket pair and every later image
+ * inherits it through the reload (PORTICO_INHERIT "hand=TX,RX").  All
+ * workers hold both ends; a serving worker reads the receiving end, and a
+ * worker retiring because of a reload sends each idle connection into the
+ * sending end (the descriptor by SCM_RIGHTS, with any bytes it had already
+ * read), so a client reusing its connection during a reload is served by
+ * the new generation instead of reset.  The pair has no name: only our
+ * own processes can reach it.
  */
 
 #define HANDOFF_MAX_DATA   16384
@@ -19,47 +21,96 @@
 
 unsigned  pt_generation;
 
-static int       handoff_fd = -1;
-static bool      handoff_target;      /* a next generation listens */
-static unsigned  handoff_next;        /* the generation that took the last */
-
-/* Reloads in quick succession: the newest generation may be a few ahead. */
-#define HANDOFF_MAX_SKIP  64
+static int    handoff_tx = -1;
+static int    handoff_rx = -1;
+static bool   handoff_target;         /* retiring for a reload */
 
 
-static socklen_t
-handoff_address(struct sockaddr_un *sun, pid_t master, unsigned gen)
+static bool
+handoff_is_dgram_pair_end(int fd)
 {
-    memset(sun, 0, sizeof(*sun));
-    sun->sun_family = AF_UNIX;
+    struct stat  st;
+    int          type = 0, domain = 0;
+    socklen_t    len = sizeof(int);
 
-    /* An abstract name: nothing in the file system to clean up. */
-    int  n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1,
-                      "portico-handoff-%d-%u", (int) master, gen);
+    if (fd <= STDERR_FILENO || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)
+        || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+    {
+        return false;
+    }
 
-    return (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    len = sizeof(int);
+    return type == SOCK_DGRAM
+           && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0
+           && domain == AF_UNIX;
+}
+
+
+void
+pt_handoff_inherit(const char *spec)
+{
+    int  tx = -1, rx = -1;
+
+    if (sscanf(spec, "%d,%d", &tx, &rx) != 2 || tx == rx
+        || !handoff_is_dgram_pair_end(tx) || !handoff_is_dgram_pair_end(rx))
+    {
+        return;      /* a fresh pair then: the old workers' sends fail */
+    }
+
+    (void) fcntl(tx, F_SETFD, FD_CLOEXEC);
+    (void) fcntl(rx, F_SETFD, FD_CLOEXEC);
+    handoff_tx = tx;
+    handoff_rx = rx;
+}
+
+
+u_char *
+pt_handoff_describe(u_char *p, u_char *last)
+{
+    if (handoff_tx == -1) {
+        return p;
+    }
+
+    return pt_snprintf(p, last, ";hand=%d,%d", handoff_tx, handoff_rx);
+}
+
+
+int
+pt_handoff_cloexec(bool on)
+{
+    if (handoff_tx == -1) {
+        return PT_OK;
+    }
+
+    int  flag = on ? FD_CLOEXEC : 0;
+
+    return fcntl(handoff_tx, F_SETFD, flag) == -1
+           || fcntl(handoff_rx, F_SETFD, flag) == -1 ? PT_ERROR : PT_OK;
 }
 
 
 int
 pt_handoff_init(pt_cycle_t *cycle)
 {
-    struct sockaddr_un  sun;
-    socklen_t           len = handoff_address(&sun, getpid(), pt_generation);
+    int  sv[2];
 
-    handoff_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (handoff_fd == -1) {
-        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "socket(AF_UNIX) failed, "
+    if (handoff_tx != -1) {
+        return PT_OK;
+    }
+
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == -1) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "socketpair() failed, "
                      "reloads will close idle connections");
         return PT_OK;
     }
 
-    if (bind(handoff_fd, (struct sockaddr *) &sun, len) == -1) {
-        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "bind() of the handoff "
-                     "socket failed, reloads will close idle connections");
-        close(handoff_fd);
-        handoff_fd = -1;
-    }
+    /* Senders block, with a bound: the new workers drain the queue. */
+    struct timeval  tv = { HANDOFF_SEND_WAIT, 0 };
+
+    (void) setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    (void) fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
+    handoff_tx = sv[0];
+    handoff_rx = sv[1];
 
     return PT_OK;
 }
@@ -149,7 +200,7 @@ handoff_receive(pt_event_t *ev)
         struct msghdr  msg = { .msg_iov = &iov, .msg_iovlen = 1,
                                .msg_control = &control,
                                .msg_controllen = sizeof(control) };
-        ssize_t        n = recvmsg(handoff_fd, &msg, MSG_CMSG_CLOEXEC);
+        ssize_t        n = recvmsg(handoff_rx, &msg, MSG_CMSG_CLOEXEC);
 
         if (n == -1) {
             if (errno != EAGAIN && errno != EINTR) {
@@ -182,11 +233,11 @@ static pt_connection_t  *handoff_conn;
 int
 pt_handoff_worker_init(pt_cycle_t *cycle)
 {
-    if (handoff_fd == -1) {
+    if (handoff_rx == -1) {
         return PT_OK;
     }
 
-    pt_connection_t  *c = pt_get_connection(handoff_fd, cycle->log);
+    pt_connection_t  *c = pt_get_connection(handoff_rx, cycle->log);
 
     if (c == NULL) {
         return PT_ERROR;
@@ -209,63 +260,16 @@ pt_handoff_ignore(pt_event_t *ev)
 
 
 void
-pt_handoff_worker_stop(void)
+pt_handoff_worker_stop(bool reload)
 {
     /* A retiring worker takes no more connections (nor counts this one). */
     if (handoff_conn) {
         pt_close_connection(handoff_conn);
         handoff_conn = NULL;
     }
-}
 
-
-/*
- * Sends msg to the newest generation: starting from the one that took the
- * last connection, a generation whose socket is gone (it was itself
- * replaced by a later reload) refuses, and the next one is tried.
- */
-static bool
-handoff_sendmsg(int fd, struct msghdr *msg)
-{
-    struct sockaddr_un  sun;
-    unsigned            gen = handoff_next ? handoff_next : pt_generation + 1;
-
-    msg->msg_name = &sun;
-
-    for (unsigned n = 0; n < HANDOFF_MAX_SKIP; n++, gen++) {
-        msg->msg_namelen = handoff_address(&sun, getppid(), gen);
-
-        bool  sent = sendmsg(fd, msg, MSG_NOSIGNAL) >= 0;
-
-        if (sent || (errno != ECONNREFUSED && errno != ENOENT)) {
-            msg->msg_name = NULL;    /* sun is ours alone */
-            if (sent) {
-                handoff_next = gen;
-            }
-            return sent;
-        }
-    }
-
-    msg->msg_name = NULL;
-    return false;
-}
-
-
-/* A retiring worker: is a next generation there to take connections? */
-bool
-pt_handoff_probe(void)
-{
-    struct iovec   iov = { (u_char *) "", 0 };
-    struct msghdr  msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-    int            fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-    if (fd == -1) {
-        return false;
-    }
-
-    handoff_target = handoff_sendmsg(fd, &msg);
-    close(fd);
-    return handoff_target;
+    /* Only a reload has a next generation to take the idle ones. */
+    handoff_target = reload && handoff_tx != -1;
 }
 
 
@@ -294,24 +298,13 @@ pt_handoff_send(pt_connection_t *c)
     control.cm.cmsg_type = SCM_RIGHTS;
     memcpy(CMSG_DATA(&control.cm), &c->fd, sizeof(int));
 
-    /* Blocking with a bound: the new workers drain the queue quickly. */
-    int             fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct timeval  tv = { HANDOFF_SEND_WAIT, 0 };
-
-    if (fd == -1) {
+    if (sendmsg(handoff_tx, &msg, MSG_NOSIGNAL) == -1) {
+        pt_log_error(PT_LOG_INFO, c->log, errno, "handing a connection to the "
+                     "new workers failed, closing it");
         return false;
     }
 
-    (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    bool  sent = handoff_sendmsg(fd, &msg);
-
-    if (!sent) {
-        pt_log_error(PT_LOG_INFO, c->log, errno, "handing a connection to the "
-                     "new workers failed, closing it");
-    }
-
-    close(fd);
-    return sent;
+    return true;
 }
 
 

@@ -174,10 +174,11 @@ worker_begin_quit(pt_cycle_t *cycle)
     pt_exiting = true;
     pt_setproctitle("worker process is shutting down");
     pt_event_close_listeners(cycle);
-    pt_handoff_worker_stop();
-
     /* After a reload, idle connections go on with the new workers. */
-    bool  handoff = pt_process == PT_PROCESS_WORKER && pt_handoff_probe();
+    pt_handoff_worker_stop(pt_process == PT_PROCESS_WORKER
+                           && pt_sig_quit_reload);
+
+    bool  handoff = pt_handoff_available();
 
     while (!pt_queue_empty(&cycle->reusable_connections)) {
         pt_queue_t       *q = pt_queue_head(&cycle->reusable_connections);

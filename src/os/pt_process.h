@@ -26,6 +26,10 @@ extern volatile sig_atomic_t  pt_sig_reconfigure;
 extern volatile sig_atomic_t  pt_sig_reopen;
 extern volatile sig_atomic_t  pt_sig_usr2;
 extern volatile sig_atomic_t  pt_sig_winch;
+extern volatile sig_atomic_t  pt_sig_quit_reload;  /* worker: QUIT of a reload */
+
+/* The value a new image's QUIT to the old workers carries (sigqueue). */
+#define PT_QUIT_RELOAD  0x70726c64
 
 /*
  * Starts serving: daemonizes when configured, binds listeners, writes the
@@ -93,17 +97,20 @@ void pt_notify(pt_log_t *log, const char *fmt, ...)
 uint64_t pt_notify_monotonic_usec(void);
 
 /*
- * The reload handoff (pt_handoff.c): the master binds this generation's
- * handoff socket before forking workers; workers take connections from
- * it; a retiring worker probes for the next generation and sends it idle
- * connections (true when sent: the caller then closes its own copy).
+ * The reload handoff (pt_handoff.c): one unnamed datagram socket pair,
+ * made by the first master and inherited by every later image
+ * (PORTICO_INHERIT "hand=TX,RX").  Serving workers take connections from
+ * it; a worker retiring for a reload sends it its idle connections (true
+ * when sent: the caller then closes its own copy).
  */
 extern unsigned  pt_generation;
 int pt_handoff_init(pt_cycle_t *cycle);
+void pt_handoff_inherit(const char *spec);
+u_char *pt_handoff_describe(u_char *p, u_char *last);
+int pt_handoff_cloexec(bool on);
 int pt_handoff_worker_init(pt_cycle_t *cycle);
 void pt_handoff_ignore(pt_event_t *ev);
-void pt_handoff_worker_stop(void);
-bool pt_handoff_probe(void);
+void pt_handoff_worker_stop(bool reload);
 bool pt_handoff_send(pt_connection_t *c);
 bool pt_handoff_available(void);
 

@@ -188,7 +188,7 @@ reload_set_cloexec(pt_cycle_t *cycle, bool on)
 }
 
 
-/* "ls=3,4,5;old=100,101;shm=6:TAG:SIZE:HEXNAME,7:..." */
+/* "ls=3,4,5;old=100,101;gen=N;shm=6:TAG:SIZE:HEXNAME,7:...;hand=8,9" */
 static int
 reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
 {
@@ -212,6 +212,7 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
     p = pt_snprintf(p, last, ";gen=%u", pt_generation);
     p = pt_snprintf(p, last, ";shm=");
     p = pt_shm_zones_describe(cycle, p, last);
+    p = pt_handoff_describe(p, last);
 
     if (p >= last) {
         return PT_ERROR;
@@ -252,12 +253,14 @@ pt_master_reload(pt_cycle_t *cycle)
     if (reload_build_env(cycle, env + sizeof(RELOAD_ENV),
                          sizeof(env) - sizeof(RELOAD_ENV)) != PT_OK
         || putenv(env) != 0 || reload_set_cloexec(cycle, false) != PT_OK
-        || pt_shm_zones_cloexec(cycle, false) != PT_OK)
+        || pt_shm_zones_cloexec(cycle, false) != PT_OK
+        || pt_handoff_cloexec(false) != PT_OK)
     {
         pt_log_error(PT_LOG_ALERT, cycle->log, errno, "reload: cannot prepare "
                      "the handoff");
         (void) reload_set_cloexec(cycle, true);
         (void) pt_shm_zones_cloexec(cycle, true);
+        (void) pt_handoff_cloexec(true);
         return;
     }
 
@@ -271,6 +274,7 @@ pt_master_reload(pt_cycle_t *cycle)
     (void) unsetenv(RELOAD_ENV);
     (void) reload_set_cloexec(cycle, true);
     (void) pt_shm_zones_cloexec(cycle, true);
+    (void) pt_handoff_cloexec(true);
 }
 
 
@@ -371,6 +375,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
 
     pt_inherited = true;
 
+    char  *hand = strstr(copy, ";hand=");
+
+    if (hand) {
+        *hand = '\0';
+        pt_handoff_inherit(hand + 6);
+    }
+
     char  *shm = strstr(copy, ";shm=");
 
     if (shm) {
@@ -442,9 +453,11 @@ void
 pt_reload_retire_old(pt_cycle_t *cycle)
 {
     for (size_t i = 0; i < reload_nold; i++) {
-        if (kill(reload_old_workers[i], SIGQUIT) == -1) {
+        union sigval  v = { .sival_int = PT_QUIT_RELOAD };
+
+        if (sigqueue(reload_old_workers[i], SIGQUIT, v) == -1) {
             if (errno != ESRCH) {
-                pt_log_error(PT_LOG_ALERT, cycle->log, errno, "kill(%d, "
+                pt_log_error(PT_LOG_ALERT, cycle->log, errno, "sigqueue(%d, "
                              "SIGQUIT) failed", (int) reload_old_workers[i]);
             }
             continue;

@@ -12,16 +12,36 @@ volatile sig_atomic_t  pt_sig_reconfigure;
 volatile sig_atomic_t  pt_sig_reopen;
 volatile sig_atomic_t  pt_sig_usr2;
 volatile sig_atomic_t  pt_sig_winch;
+volatile sig_atomic_t  pt_sig_quit_reload;
+
+
+/*
+ * A worker told to QUIT by the next image of its master (sigqueue with
+ * PT_QUIT_RELOAD) retires for a reload and hands its idle connections on;
+ * any other QUIT is a plain graceful stop.
+ */
+static bool
+signal_is_reload_quit(const siginfo_t *si)
+{
+    return si != NULL && si->si_code == SI_QUEUE
+           && si->si_value.sival_int == PT_QUIT_RELOAD
+           && si->si_pid == getppid();
+}
 
 
 static void
-signal_handler(int signo)
+signal_handler(int signo, siginfo_t *si, void *unused)
 {
     int  saved = errno;
+
+    (void) unused;
 
     if (pt_process == PT_PROCESS_WORKER) {
         switch (signo) {
         case SIGQUIT:
+            if (signal_is_reload_quit(si)) {
+                pt_sig_quit_reload = 1;
+            }
             pt_quit = 1;
             break;
         case SIGTERM: case SIGINT:
@@ -70,7 +90,8 @@ pt_signals_init(pt_log_t *log)
     };
     struct sigaction  sa = { 0 };
 
-    sa.sa_handler = signal_handler;
+    sa.sa_sigaction = signal_handler;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
 
     for (size_t i = 0; i < pt_nelts(sigs); i++) {
@@ -82,6 +103,7 @@ pt_signals_init(pt_log_t *log)
     }
 
     sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
     (void) sigaction(SIGPIPE, &sa, NULL);
 
     return PT_OK;
