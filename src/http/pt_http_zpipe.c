@@ -377,6 +377,11 @@ zpipe_step(pt_http_zpipe_t *zp)
 
     if (zp->in_mem) {
         zp->in_mem->pos = zs->next_in;
+
+        /* All of it is zlib's: its owner may refill the buffer now. */
+        if (zs->avail_in == 0) {
+            zp->in_mem = NULL;
+        }
     }
 
     if (rc == Z_STREAM_END && zp->kind == PT_ZPIPE_INFLATE) {

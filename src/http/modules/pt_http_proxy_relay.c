@@ -280,7 +280,11 @@ pt_http_proxy_flush_client(pt_http_request_t *r)
         return PT_ERROR;
     }
 
-    if (pt_http_write_filter(r, NULL) == PT_ERROR) {
+    /* A filter holding input (gzip out of buffers) must run again too. */
+    int  rc = r->buffered ? pt_http_output_filter(r, NULL)
+                          : pt_http_write_filter(r, NULL);
+
+    if (rc == PT_ERROR) {
         return PT_ERROR;
     }
 
