@@ -6,6 +6,7 @@
 #include "pt_process.h"
 
 #include <poll.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -142,24 +143,37 @@ reload_test_config(pt_cycle_t *cycle)
         return false;
     }
 
-    pid_t  pid = fork();
+    /*
+     * posix_spawn (a vfork underneath): no copy of the master's page
+     * tables for a child that only execs, and the master waits anyway.
+     */
+    posix_spawn_file_actions_t  fa;
+    posix_spawnattr_t           attr;
+    sigset_t                    none;
+    pid_t                       pid = -1;
+    int                         err;
 
-    if (pid == 0) {
-        sigset_t  set;
-
-        sigemptyset(&set);
-        (void) sigprocmask(SIG_SETMASK, &set, NULL);
-        (void) dup2(pipefd[1], STDERR_FILENO);
-        (void) dup2(pipefd[1], STDOUT_FILENO);
-        (void) unsetenv(RELOAD_ENV);
-        execv(reload_binary, args);
-        _exit(127);
+    sigemptyset(&none);
+    err = posix_spawn_file_actions_init(&fa);
+    if (err == 0) {
+        (void) posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+        (void) posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+        err = posix_spawnattr_init(&attr);
+        if (err == 0) {
+            (void) posix_spawnattr_setsigmask(&attr, &none);
+            (void) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+            err = posix_spawn(&pid, reload_binary, &fa, &attr, args, environ);
+            (void) posix_spawnattr_destroy(&attr);
+        }
+        (void) posix_spawn_file_actions_destroy(&fa);
     }
 
     close(pipefd[1]);
 
-    if (pid == -1) {
-        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "fork() failed");
+    if (err != 0) {
+        /* A program file that is not a program: the reload's own error. */
+        pt_log_error(PT_LOG_ERR, cycle->log, err, "cannot run \"%s\" to "
+                     "test the configuration", reload_binary);
         close(pipefd[0]);
         return false;
     }
