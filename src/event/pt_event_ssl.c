@@ -139,7 +139,12 @@ pt_ssl_create(pt_ssl_t *ssl, unsigned protocols, bool server, pt_pool_t *pool)
                                | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                                | SSL_MODE_RELEASE_BUFFERS
                                | SSL_MODE_NO_AUTO_CHAIN);
-    SSL_CTX_set_read_ahead(ssl->ctx, 0);
+    /*
+     * Read-ahead: a record comes in one read() instead of its header and
+     * then its body.  The buffer it needs is given back when the
+     * connection goes idle (pt_ssl_idle), so idle connections stay small.
+     */
+    SSL_CTX_set_read_ahead(ssl->ctx, 1);
 
     return PT_OK;
 }
@@ -454,6 +459,14 @@ ssl_read_once(pt_connection_t *c, u_char *buf, size_t size)
                      "SSL_read() failed");
         return PT_ERROR;
     }
+}
+
+
+void
+pt_ssl_idle(pt_connection_t *c)
+{
+    /* Nothing buffered (a pipelined record keeps them): 0, and harmless. */
+    (void) SSL_free_buffers(c->ssl->connection);
 }
 
 

@@ -108,6 +108,9 @@ int pt_ssl_handshake(pt_connection_t *c);
 
 /* TLS versions of the connection I/O hooks (pt_connection.h contracts). */
 ssize_t pt_ssl_recv(pt_connection_t *c, u_char *buf, size_t size);
+
+/* A keep-alive connection waits: OpenSSL's empty buffers are freed. */
+void pt_ssl_idle(pt_connection_t *c);
 ssize_t pt_ssl_send(pt_connection_t *c, const u_char *buf, size_t size);
 pt_chain_t *pt_ssl_send_chain(pt_connection_t *c, pt_chain_t *in,
     off_t limit);

@@ -331,6 +331,10 @@ finalize_set_keepalive(pt_http_request_t *r)
         c->buffer->end = NULL;
     }
 
+    if (c->ssl) {
+        pt_ssl_idle(c);
+    }
+
     pt_reusable_connection(c, true);
     pt_add_timer(c->read, timeout);
 
