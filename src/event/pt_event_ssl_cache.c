@@ -172,6 +172,20 @@ ssl_cache_put(pt_shm_zone_t *zone, const u_char *id, size_t idlen,
 }
 
 
+/*
+ * TLS 1.3 with stateless tickets resumes from the ticket alone and never
+ * looks a session up by its ID: storing one (OpenSSL offers each of the
+ * tickets it sends) would only cost time and push TLS 1.2 sessions out.
+ * With ssl_session_tickets off, TLS 1.3 tickets name cached sessions.
+ */
+static bool
+ssl_cache_ticket_only(SSL *ssl)
+{
+    return SSL_version(ssl) == TLS1_3_VERSION
+           && !(SSL_get_options(ssl) & SSL_OP_NO_TICKET);
+}
+
+
 static int
 ssl_cache_new_session(SSL *ssl, SSL_SESSION *sess)
 {
@@ -183,7 +197,9 @@ ssl_cache_new_session(SSL *ssl, SSL_SESSION *sess)
     const u_char     *id = SSL_SESSION_get_id(sess, &idlen);
     int               len = i2d_SSL_SESSION(sess, NULL);
 
-    if (zone == NULL || c == NULL || len <= 0 || len > (int) sizeof(der)) {
+    if (zone == NULL || c == NULL || len <= 0 || len > (int) sizeof(der)
+        || ssl_cache_ticket_only(ssl))
+    {
         return 0;
     }
 
