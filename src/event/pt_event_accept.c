@@ -141,7 +141,7 @@ pt_event_accept(pt_event_t *ev)
 
         ls->handler(c);
 
-        if (!multi && n >= 15) {
+        if (!multi) {
             /* Let other work run; the listener is level-triggered. */
             return;
         }

@@ -203,6 +203,11 @@ ssl_handshake_handler(pt_event_t *ev)
         return;
     }
 
+    /* Room to write while OpenSSL waits for the peer: nothing to do. */
+    if (ev->write && !c->ssl->want_write) {
+        return;
+    }
+
     if (pt_ssl_handshake(c) == PT_AGAIN) {
         return;
     }
@@ -259,10 +264,11 @@ static int
 ssl_handshake_wait(pt_connection_t *c, int sslerr, int err)
 {
     if (sslerr == SSL_ERROR_WANT_READ || sslerr == SSL_ERROR_WANT_WRITE) {
-        if (sslerr == SSL_ERROR_WANT_READ) {
-            c->read->ready = 0;
-        } else {
+        c->ssl->want_write = sslerr == SSL_ERROR_WANT_WRITE;
+        if (c->ssl->want_write) {
             c->write->ready = 0;
+        } else {
+            c->read->ready = 0;
         }
         c->read->handler = ssl_handshake_handler;
         c->write->handler = ssl_handshake_handler;

@@ -28,6 +28,7 @@ struct pt_ssl_connection_s {
     unsigned                  handshaked:1;
     unsigned                  no_send_shutdown:1;
     unsigned                  client:1;     /* we connected: errors are ours */
+    unsigned                  want_write:1; /* the handshake waits to write */
 
     /*
      * TLS 1.3 early data (ssl_early_data on): early_read while the

@@ -189,6 +189,18 @@ ssl_first_byte_handler(pt_event_t *rev)
         return;
     }
 
+    /*
+     * As nginx: the handshake's flights and the session tickets that
+     * follow it must not wait for the peer's delayed ACK (Nagle).
+     */
+    pt_http_core_srv_conf_t  *cscf = pt_http_default_srv_conf(hc);
+    pt_http_core_loc_conf_t  *clcf =
+        cscf->ctx->loc_conf[pt_http_core_module.ctx_index];
+
+    if (clcf->tcp_nodelay) {
+        (void) pt_tcp_nodelay(c);
+    }
+
     c->log->action = "SSL handshaking";
     c->ssl->handler = ssl_handshake_done;
 
