@@ -22,6 +22,7 @@ typedef struct {
     /* purge */
     pt_str_t                key;
     bool                    prefix;
+    bool                    variants;     /* the key has Vary variants */
     size_t                  purged;
 } cache_victims_t;
 
@@ -554,12 +555,47 @@ cache_purge_visit(void *value, void *data)
 }
 
 
+static void cache_drop(pt_http_cache_node_t *node, void *data);
+
+
+/* An exact purge: the key alone, unless it names Vary variants. */
+static void
+cache_purge_exact(pt_http_cache_node_t *node, void *data)
+{
+    cache_victims_t  *v = data;
+
+    if (node->vary) {
+        v->variants = true;      /* they are found by walking the index */
+        return;
+    }
+
+    cache_drop(node, v);
+    v->purged++;
+}
+
+
 ssize_t
 pt_http_cache_purge(pt_http_cache_t *cache, const pt_str_t *key, bool prefix,
     pt_log_t *log)
 {
     pt_http_cache_sh_t  *sh;
     cache_victims_t      v = { .cache = cache, .key = *key, .prefix = prefix };
+
+    if (!prefix) {
+        /* One lookup, not a walk of the whole index under the lock. */
+        char  hex[1][33];
+
+        v.hex = hex;
+        v.max = 1;
+        cache_with_node(cache, key, cache_purge_exact, &v);
+        cache_unlink_victims(&v, log);
+
+        if (!v.variants) {
+            return (ssize_t) v.purged;
+        }
+
+        v.n = 0;
+    }
 
     if (pt_shm_zone_lock(cache->zone) != PT_OK) {
         return -1;
