@@ -185,6 +185,7 @@ pt_master_process_cycle(pt_cycle_t *cycle)
 
     /* Before the workers fork: they inherit it, the old ones find it. */
     (void) pt_handoff_init(cycle);
+    pt_groups_prepare(cycle);
     master_start_workers(cycle);
 
     /* After a reload, the previous generation finishes what it has. */

@@ -90,10 +90,8 @@ worker_drop_privileges(pt_cycle_t *cycle)
         exit(2);
     }
 
-    if (initgroups((const char *) ccf->user_name.data, ccf->group) == -1) {
-        pt_log_error(PT_LOG_EMERG, cycle->log, errno,
-                     "initgroups(%.*s, %d) failed",
-                     PT_STR_ARG(ccf->user_name), (int) ccf->group);
+    if (pt_groups_apply(cycle) != PT_OK) {
+        exit(2);
     }
 
     if (setuid(ccf->user) == -1) {

@@ -114,6 +114,19 @@ void pt_handoff_worker_stop(bool reload);
 bool pt_handoff_send(pt_connection_t *c);
 bool pt_handoff_available(void);
 
+/*
+ * Supplementary groups for `user` (pt_groups.c): the master looks them up
+ * (prepare) before forking workers, or takes them from the previous image
+ * (inherit, "grp=" of PORTICO_INHERIT); a reload looks them up again while
+ * its `-t` check runs (refresh) and passes them on (describe); a worker
+ * sets them (apply: setgroups, or initgroups when none were looked up).
+ */
+void pt_groups_prepare(pt_cycle_t *cycle);
+void pt_groups_refresh(pt_cycle_t *cycle);
+u_char *pt_groups_describe(u_char *p, u_char *last);
+void pt_groups_inherit(const char *spec);
+int pt_groups_apply(pt_cycle_t *cycle);
+
 /* Sets the process title shown by ps ("portico: worker process"). */
 void pt_setproctitle(const char *title);
 void pt_init_setproctitle(int argc, char **argv);

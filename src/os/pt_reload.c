@@ -178,6 +178,9 @@ reload_test_config(pt_cycle_t *cycle)
         return false;
     }
 
+    /* The child checks; meanwhile the next image's groups are read. */
+    pt_groups_refresh(cycle);
+
     int  status = reload_collect(cycle, pid, pipefd[0]);
 
     close(pipefd[0]);
@@ -202,7 +205,7 @@ reload_set_cloexec(pt_cycle_t *cycle, bool on)
 }
 
 
-/* "ls=3,4,5;old=100,101;gen=N;shm=6:TAG:SIZE:HEXNAME,7:...;hand=8,9" */
+/* "ls=3,4;old=100,101;gen=N;shm=6:TAG:SIZE:HEXNAME,...;hand=8,9;grp=..." */
 static int
 reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
 {
@@ -227,6 +230,7 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
     p = pt_snprintf(p, last, ";shm=");
     p = pt_shm_zones_describe(cycle, p, last);
     p = pt_handoff_describe(p, last);
+    p = pt_groups_describe(p, last);
 
     if (p >= last) {
         return PT_ERROR;
@@ -388,6 +392,13 @@ pt_reload_inherit(pt_cycle_t *cycle)
     }
 
     pt_inherited = true;
+
+    char  *grp = strstr(copy, ";grp=");
+
+    if (grp) {
+        *grp = '\0';
+        pt_groups_inherit(grp + 5);
+    }
 
     char  *hand = strstr(copy, ";hand=");
 
