@@ -207,16 +207,15 @@ pt_http_add_header_in(pt_http_request_t *r)
     u_char                    *base = r->header_in->pos;
     pt_table_elt_t            *h;
 
-    if (p->invalid_header && cscf->ignore_invalid_headers) {
+    /* As nginx: without underscores_in_headers an underscore is invalid. */
+    bool  invalid = p->invalid_header
+                    || (p->underscore && !cscf->underscores_in_headers);
+
+    if (invalid && cscf->ignore_invalid_headers) {
         pt_log_error(PT_LOG_INFO, r->connection->log, 0, "client sent invalid "
                      "header line: \"%.*s\"",
                      (int) (p->header_end - p->header_name_start),
                      base + p->header_name_start);
-        return PT_OK;
-    }
-
-    if (p->underscore && !cscf->underscores_in_headers) {
-        /* nginx drops these silently: they collide with CGI-style names. */
         return PT_OK;
     }
 

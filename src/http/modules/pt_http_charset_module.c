@@ -86,33 +86,23 @@ static charset_types_t  charset_default_types = {
 };
 
 
-/* True when the response's media type is one of types. */
+/*
+ * True when the response's Content-Type is one of types.  As nginx, the
+ * whole value is compared: a type with parameters ("text/plain;
+ * format=flowed") is not "text/plain" and gets no charset unless "*".
+ */
 static bool
 charset_type_listed(pt_http_request_t *r, const charset_types_t *types)
 {
-    size_t     i, len;
-    u_char    *p;
-    pt_str_t   type;
+    const pt_str_t  *type = &r->headers_out.content_type;
 
     if (types->any) {
         return true;
     }
 
-    type = r->headers_out.content_type;
-
-    /* the type part: up to parameters or blanks */
-    for (len = 0; len < type.len; len++) {
-        if (type.data[len] == ';' || type.data[len] == ' '
-            || type.data[len] == '\t')
-        {
-            break;
-        }
-    }
-
-    for (i = 0; i < types->ntypes; i++) {
-        p = types->types[i].data;
-
-        if (types->types[i].len == len && pt_strncasecmp(p, type.data, len) == 0)
+    for (size_t i = 0; i < types->ntypes; i++) {
+        if (types->types[i].len == type->len
+            && pt_strncasecmp(types->types[i].data, type->data, type->len) == 0)
         {
             return true;
         }
@@ -132,6 +122,16 @@ charset_header_filter(pt_http_request_t *r, const pt_http_filter_t *f)
     lcf = pt_http_get_module_loc_conf(r, pt_http_charset_filter_module);
 
     if (lcf->charset.len == 0 || pt_str_caseeq_lit(&lcf->charset, "off")) {
+        return pt_http_next_header(r, f);
+    }
+
+    /*
+     * As nginx: a redirect is not labelled, so that a client does not
+     * apply this charset to the page it is sent to.
+     */
+    if (r->headers_out.status == PT_HTTP_MOVED_PERMANENTLY
+        || r->headers_out.status == PT_HTTP_MOVED_TEMPORARILY)
+    {
         return pt_http_next_header(r, f);
     }
 
