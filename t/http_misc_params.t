@@ -144,14 +144,10 @@ is(body_of($r), "c page\n", 'server on: error of the error page redirected');
 # nginx looks at recursive_error_pages of the location whose error_page is
 # used: "on" there lets the next location's error_page be used once more,
 # whatever that location says; "on" only in the next location does not.
-TODO: {
-    local $TODO = 'portico bug: recursive_error_pages read in the wrong '
-        . 'location';
-    is(body_of(http_get('/ra/missing')), "c page\n",
-        'on where the first error_page fired: chain followed');
-    like(body_of(http_get('/a2/missing')), qr/404 Not Found/,
-        'on only in the error page\'s location: chain not followed');
-}
+is(body_of(http_get('/ra/missing')), "c page\n",
+    'on where the first error_page fired: chain followed');
+like(body_of(http_get('/a2/missing')), qr/404 Not Found/,
+    'on only in the error page\'s location: chain not followed');
 
 ###############################################################################
 # log_not_found
@@ -167,11 +163,8 @@ like(http_get('/nolog/missing.html'), qr{^HTTP/1\.1 404 }, 'off: still 404');
 like(http_get('/nodir/'), qr{^HTTP/1\.1 404 }, 'missing directory: 404');
 ok(log_has(qr{"\Q$dir\E/html/nodir(?:/index\.html)?" is not found $ENOENT}),
     'on: index not found logged');
-TODO: {
-    local $TODO = 'portico bug: logs the directory, nginx the index file';
-    ok($t->error_log =~ qr{"\Q$dir\E/html/nodir/index\.html" is not found},
-        'on: the index file named');
-}
+ok($t->error_log =~ qr{"\Q$dir\E/html/nodir/index\.html" is not found},
+    'on: the index file named');
 like(http_get('/nolog/nodir/'), qr{^HTTP/1\.1 404 },
     'off: missing directory 404');
 
@@ -209,13 +202,10 @@ ok(log_has(qr{"\^/srv/\(\.\*\)\$" does not match "/off/w"}),
 
 is(body_of(http_get('/rlif/yes')), "if yes\n", 'if with a regex: matched');
 is(body_of(http_get('/rlif/no')), "if no\n", 'if with a regex: not matched');
-TODO: {
-    local $TODO = 'portico bug: regexes of if are not logged by rewrite_log';
-    ok(log_has(qr{\[notice\].*"\^/rlif/\(yes\)\$" matches "/rlif/yes"}, 1),
-        'on: if regex match logged');
-    ok(log_has(qr{\[notice\].*"\^/rlif/\(yes\)\$" does not match "/rlif/no"}, 1),
-        'on: if regex no match logged');
-}
+ok(log_has(qr{\[notice\].*"\^/rlif/\(yes\)\$" matches "/rlif/yes"}, 1),
+    'on: if regex match logged');
+ok(log_has(qr{\[notice\].*"\^/rlif/\(yes\)\$" does not match "/rlif/no"}, 1),
+    'on: if regex no match logged');
 
 is(body_of(http_get('/norl/x')), "dst /dst/norl-x\n", 'rewrite_log off: rewritten');
 http_get('/rl/marker');

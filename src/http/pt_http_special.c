@@ -234,14 +234,17 @@ pt_http_special_response_handler(pt_http_request_t *r, int status)
         r->lingering_close = 1;
     }
 
-    if (clcf->error_pages && (!r->error_page || clcf->recursive_error_pages)
-        && r->uri.len)
-    {
+    /*
+     * As nginx: recursive_error_pages of the location whose error_page
+     * fires decides whether the page it leads to may use error_page too.
+     */
+    if (clcf->error_pages && !r->error_page && r->uri.len) {
         pt_http_err_page_t  *ep = clcf->error_pages->elts;
+
+        r->error_page = !clcf->recursive_error_pages;
 
         for (size_t i = 0; i < clcf->error_pages->nelts; i++) {
             if (ep[i].status == status) {
-                r->error_page = 1;
                 return special_error_page(r, &ep[i]);
             }
         }

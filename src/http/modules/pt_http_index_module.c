@@ -109,6 +109,8 @@ index_test_dir(pt_http_request_t *r, pt_http_core_loc_conf_t *clcf,
         err = errno;
 
         if (err == ENOENT || err == ENOTDIR) {
+            /* As nginx, the log names the index file, not the directory. */
+            *slash = c;
             rc = index_error(r, clcf, dir, err);
 
         } else if (err == EACCES) {

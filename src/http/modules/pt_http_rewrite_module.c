@@ -116,7 +116,8 @@ static int rewrite_set_if(pt_conf_t *cf, const pt_command_t *cmd,
 static int rewrite_set_break(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 static int rewrite_init(pt_conf_t *cf);
-static int rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf);
+static int rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
+    bool log);
 
 #define REWRITE_CTX  (PT_HTTP_SRV | PT_HTTP_LOC | PT_HTTP_IF | PT_HTTP_SIF)
 
@@ -239,9 +240,22 @@ rewrite_join(pt_http_request_t *r, pt_str_t *out, const pt_str_t *a,
 }
 
 
+/* rewrite_log: a regex of rewrite or if tested against subject. */
+static void
+rewrite_log_match(pt_http_request_t *r, const pt_regex_t *re, int rc,
+    const pt_str_t *subject)
+{
+    pt_log_error(PT_LOG_NOTICE, r->connection->log, 0,
+                 "\"" PT_STR_FMT "\" %s \"" PT_STR_FMT "\"",
+                 PT_STR_ARG(re->pattern),
+                 rc == PT_OK ? "matches" : "does not match",
+                 PT_STR_ARG(*subject));
+}
+
+
 /* Sends the redirect of a matched `rewrite`; PT_DONE or a status. */
 static int
-rewrite_redirect(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
+rewrite_redirect(pt_http_request_t *r, bool log,
     const rewrite_rewrite_t *rw, pt_str_t *uri, pt_str_t *args)
 {
     pt_str_t  url;
@@ -260,7 +274,7 @@ rewrite_redirect(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rlcf->log) {
+    if (log) {
         pt_log_error(PT_LOG_NOTICE, r->connection->log, 0,
                      "rewritten redirect: \"" PT_STR_FMT "\"",
                      PT_STR_ARG(url));
@@ -279,7 +293,7 @@ rewrite_redirect(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
  * PT_DONE (a redirect was sent).
  */
 static int
-rewrite_rewrite(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
+rewrite_rewrite(pt_http_request_t *r, bool log,
     const rewrite_rewrite_t *rw)
 {
     pt_str_t  uri, args, subject;
@@ -292,12 +306,8 @@ rewrite_rewrite(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
         return PT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rlcf->log) {
-        pt_log_error(PT_LOG_NOTICE, r->connection->log, 0,
-                     "\"" PT_STR_FMT "\" %s \"" PT_STR_FMT "\"",
-                     PT_STR_ARG(rw->regex->pattern),
-                     rc == PT_OK ? "matches" : "does not match",
-                     PT_STR_ARG(subject));
+    if (log) {
+        rewrite_log_match(r, rw->regex, rc, &subject);
     }
 
     if (rc == PT_DECLINED) {
@@ -314,7 +324,7 @@ rewrite_rewrite(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
     }
 
     if (rw->status) {
-        return rewrite_redirect(r, rlcf, rw, &uri, &args);
+        return rewrite_redirect(r, log, rw, &uri, &args);
     }
 
     if (uri.len == 0) {
@@ -336,7 +346,7 @@ rewrite_rewrite(pt_http_request_t *r, rewrite_loc_conf_t *rlcf,
         pt_str_null(&r->args);
     }
 
-    if (rlcf->log) {
+    if (log) {
         pt_log_error(PT_LOG_NOTICE, r->connection->log, 0,
                      "rewritten data: \"" PT_STR_FMT "\", args: \""
                      PT_STR_FMT "\"", PT_STR_ARG(uri), PT_STR_ARG(r->args));
@@ -456,7 +466,7 @@ rewrite_test_file(pt_http_request_t *r, const rewrite_if_t *ifc)
 
 /* Evaluates an if's condition: 1 true, 0 false, PT_ERROR. */
 static int
-rewrite_test(pt_http_request_t *r, const rewrite_if_t *ifc)
+rewrite_test(pt_http_request_t *r, const rewrite_if_t *ifc, bool log)
 {
     pt_str_t  value, operand;
     int       rc;
@@ -490,6 +500,10 @@ rewrite_test(pt_http_request_t *r, const rewrite_if_t *ifc)
             return PT_ERROR;
         }
 
+        if (log) {
+            rewrite_log_match(r, ifc->regex, rc, &value);
+        }
+
         return (rc == PT_OK) != ifc->cond.negative;
     }
 }
@@ -497,11 +511,11 @@ rewrite_test(pt_http_request_t *r, const rewrite_if_t *ifc)
 
 /* Runs an if: when it holds, its confs become r's and its ops run. */
 static int
-rewrite_if(pt_http_request_t *r, const rewrite_if_t *ifc)
+rewrite_if(pt_http_request_t *r, const rewrite_if_t *ifc, bool log)
 {
     int  rc;
 
-    rc = rewrite_test(r, ifc);
+    rc = rewrite_test(r, ifc, log);
 
     if (rc == PT_ERROR) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
@@ -516,13 +530,17 @@ rewrite_if(pt_http_request_t *r, const rewrite_if_t *ifc)
         pt_http_update_location_config(r);
     }
 
-    return rewrite_run(r, ifc->block);
+    return rewrite_run(r, ifc->block, log);
 }
 
 
-/* Runs rlcf's ops in order; REWRITE_NEXT, REWRITE_STOP or a status. */
+/*
+ * Runs rlcf's ops in order; REWRITE_NEXT, REWRITE_STOP or a status.  As
+ * nginx, rewrite_log is the one of the level the phase started with (a
+ * rewrite_log inside an if block changes nothing).
+ */
 static int
-rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf)
+rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf, bool log)
 {
     rewrite_op_t  *op;
     size_t         i;
@@ -544,7 +562,7 @@ rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf)
             return REWRITE_STOP;
 
         case REWRITE_OP_REWRITE:
-            rc = rewrite_rewrite(r, rlcf, &op[i].u.rewrite);
+            rc = rewrite_rewrite(r, log, &op[i].u.rewrite);
             break;
 
         case REWRITE_OP_SET:
@@ -552,7 +570,7 @@ rewrite_run(pt_http_request_t *r, rewrite_loc_conf_t *rlcf)
             break;
 
         default:
-            rc = rewrite_if(r, &op[i].u.cond);
+            rc = rewrite_if(r, &op[i].u.cond, log);
             break;
         }
 
@@ -586,7 +604,7 @@ rewrite_server_handler(pt_http_request_t *r)
     cscf = pt_http_get_module_srv_conf(r, pt_http_core_module);
     rlcf = cscf->ctx->loc_conf[pt_http_rewrite_module.ctx_index];
 
-    return rewrite_phase_rc(rewrite_run(r, rlcf));
+    return rewrite_phase_rc(rewrite_run(r, rlcf, rlcf->log));
 }
 
 
@@ -609,8 +627,10 @@ rewrite_location_handler(pt_http_request_t *r)
         return PT_DECLINED;
     }
 
-    return rewrite_phase_rc(rewrite_run(r,
-               pt_http_get_module_loc_conf(r, pt_http_rewrite_module)));
+    rewrite_loc_conf_t  *rlcf = pt_http_get_module_loc_conf(r,
+                                                    pt_http_rewrite_module);
+
+    return rewrite_phase_rc(rewrite_run(r, rlcf, rlcf->log));
 }
 
 
