@@ -163,6 +163,33 @@ body_room(pt_http_request_t *r, size_t max)
 }
 
 
+/*
+ * Bytes read past the end of the body: a pipelined request sent without
+ * waiting.  They join what header_in holds, in a larger buffer when they
+ * do not fit (its bytes become the connection's at keep-alive).
+ */
+static int
+body_keep_pipelined(pt_http_request_t *r, const u_char *data, size_t len)
+{
+    pt_buf_t  *b = r->header_in;
+
+    if ((size_t) (b->end - b->last) < len) {
+        size_t     have = (size_t) (b->last - b->pos);
+        pt_buf_t  *nb = pt_create_temp_buf(r->pool, have + len);
+
+        if (nb == NULL) {
+            return PT_ERROR;
+        }
+
+        nb->last = pt_cpymem(nb->last, b->pos, have);
+        r->header_in = b = nb;
+    }
+
+    b->last = pt_cpymem(b->last, data, len);
+    return PT_OK;
+}
+
+
 /* Reads from the socket through the framing until PT_AGAIN or the end. */
 static int
 body_from_socket(pt_http_request_t *r, body_sink_pt sink)
@@ -200,17 +227,11 @@ body_from_socket(pt_http_request_t *r, body_sink_pt sink)
         r->request_length += (off_t) used;
 
         if (rc != PT_AGAIN) {
-            if (rc == PT_DONE && used < (size_t) n) {
-                /* A pipelined request sent without waiting: keep it. */
-                pt_buf_t  *b = r->header_in;
-                size_t     left = (size_t) n - used;
-
-                if ((size_t) (b->end - b->last) >= left) {
-                    memcpy(b->last, buf + used, left);
-                    b->last += left;
-                } else {
-                    r->keepalive = 0;
-                }
+            if (rc == PT_DONE && used < (size_t) n
+                && body_keep_pipelined(r, buf + used, (size_t) n - used)
+                   != PT_OK)
+            {
+                return PT_HTTP_INTERNAL_SERVER_ERROR;
             }
             return rc;
         }

@@ -269,8 +269,17 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
                      ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
 
     proxy_line_t  *l = set.elts;
+    bool           cl_cleared = false;
 
     for (size_t i = 0; i < set.nelts; i++) {
+        /* The framing is ours alone: never a second length. */
+        if (pt_str_caseeq_lit(&l[i].name, "content-length")
+            || pt_str_caseeq_lit(&l[i].name, "transfer-encoding"))
+        {
+            cl_cleared |= l[i].value.len == 0;
+            continue;
+        }
+
         if (l[i].value.len == 0) {
             continue;
         }
@@ -300,9 +309,15 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
                           (long long) r->headers_in.content_length_n);
         body = 0;
 
-    /* Our own framing, always a length: the body was read whole. */
-    } else if (body > 0 || r->method == PT_HTTP_POST
-               || r->method == PT_HTTP_PUT || r->method == PT_HTTP_PATCH)
+    /*
+     * Our own framing, a length: the body was read whole.  An empty one
+     * for POST, PUT and PATCH, unless `proxy_set_header Content-Length
+     * ""` asked for none (nginx's idiom with proxy_pass_request_body off).
+     */
+    } else if (body > 0
+               || (!cl_cleared && (r->method == PT_HTTP_POST
+                                   || r->method == PT_HTTP_PUT
+                                   || r->method == PT_HTTP_PATCH)))
     {
         p = pt_snprintf(p, b->end, "Content-Length: %lld\r\n",
                         (long long) body);
