@@ -294,11 +294,7 @@ is($brange, 'bytes=2000-2099', 'range beyond the offset, no entry: passed on '
 is("$r->{status} " . ($r->{headers}{'content-range'} // '') . ' '
     . ($r->{body} eq substr($data, 2000, 100) ? 'ok' : 'bad'),
     '206 bytes 2000-2099/5000 ok', '... the backend\'s 206 to the client');
-TODO: {
-    local $TODO = 'portico bug: $upstream_cache_status is empty (as '
-        . 'portico.conf(5) says), nginx says MISS';
-    is(cs($r), 'MISS', '... $upstream_cache_status MISS');
-}
+is(cs($r), 'MISS', '... $upstream_cache_status MISS');
 ($r, $brange) = range_get('/range/far');
 is(cs($r) . " $brange", 'MISS absent', '... and not stored: the next '
     . 'request is a MISS');
@@ -312,41 +308,25 @@ is("$r->{status} " . cs($r) . ' '
 is(cs($r) . " $brange", 'HIT none', '... and stored');
 
 ($r, $brange) = range_get('/range/near', 'bytes=2000-2099');
-TODO: {
-    local $TODO = 'portico bug: a far range skips the cache even when the '
-        . 'entry is stored';
-    is(cs($r) . " $brange", 'HIT none', 'range beyond the offset, entry '
-        . 'stored: served from the cache');
-}
+is(cs($r) . " $brange", 'HIT none', 'range beyond the offset, entry '
+    . 'stored: served from the cache');
 is("$r->{status} " . ($r->{body} eq substr($data, 2000, 100) ? 'ok' : 'bad'),
     '206 ok', '... the right bytes either way');
 
 ($r, $brange) = range_get('/range/at999', 'bytes=999-1009');
 is($brange, 'absent', 'range at 999 (below 1000): fetched whole');
 ($r, $brange) = range_get('/range/at1000', 'bytes=1000-1009');
-TODO: {
-    local $TODO = 'portico bug: a range starting exactly at the offset is '
-        . 'cached (nginx: start >= offset passes it on)';
-    is($brange, 'bytes=1000-1009', 'range at 1000 (the offset): passed on');
-}
+is($brange, 'bytes=1000-1009', 'range at 1000 (the offset): passed on');
 is($r->{status} . ' ' . ($r->{body} eq substr($data, 1000, 10) ? 'ok' : 'bad'),
     '206 ok', '... the right bytes either way');
 
 ($r, $brange) = range_get('/range/suffix', 'bytes=-100');
-TODO: {
-    local $TODO = 'portico bug: a suffix range (bytes=-N) is cached; nginx '
-        . 'passes it on';
-    is($brange, 'bytes=-100', 'suffix range: passed on');
-}
+is($brange, 'bytes=-100', 'suffix range: passed on');
 is($r->{status} . ' ' . ($r->{body} eq substr($data, 4900) ? 'ok' : 'bad'),
     '206 ok', '... the last 100 bytes either way');
 
 ($r, $brange) = range_get('/range0/z', 'bytes=0-9');
-TODO: {
-    local $TODO = 'portico bug: with proxy_cache_max_range_offset 0 a range '
-        . 'from byte 0 is cached; nginx passes every range request on';
-    is($brange, 'bytes=0-9', 'max_range_offset 0: even bytes=0-9 passed on');
-}
+is($brange, 'bytes=0-9', 'max_range_offset 0: even bytes=0-9 passed on');
 ($r, $brange) = range_get('/range0/y', 'bytes=5-9');
 is($brange, 'bytes=5-9', 'max_range_offset 0: bytes=5-9 passed on');
 
@@ -432,14 +412,10 @@ ok(wait_until(sub { $gone = removals('mgr.gone') }, 20),
 $gone //= [];
 my @times = sort { $a <=> $b } grep { $_ ne 'never' } @$gone;
 is(scalar @times, 4, 'manager zone: the four expired entries were removed');
-TODO: {
-    local $TODO = 'portico bug: manager_files below 16 is not honoured '
-        . '(up to 16 expired entries are removed per slice)';
-    ok(@times == 4 && $times[-1] - $times[0] >= 2.5,
-        'manager_files=1 manager_sleep=1s: one removal a second')
-        or diag('removed at +' . join(' +', map { sprintf '%.2f',
-            $_ - ($times[0] // 0) } @times) . ' s');
-}
+ok(@times == 4 && $times[-1] - $times[0] >= 2.5,
+    'manager_files=1 manager_sleep=1s: one removal a second')
+    or diag('removed at +' . join(' +', map { sprintf '%.2f',
+        $_ - ($times[0] // 0) } @times) . ' s');
 
 ######################################################################
 # Restart: entries on disk are served again (loader_files=1).  nginx
@@ -465,13 +441,9 @@ my $asked = $be->count - $before;
 is(scalar(grep { $first[$_]{status} == 200
     && $first[$_]{body} eq "content of $ld[$_]\n" } 0 .. $#ld), 6,
     'after a restart: the six entries answered');
-TODO: {
-    local $TODO = 'portico bug: an entry on disk that the loader has not '
-        . 'read yet is a MISS (nginx serves it from its file)';
-    is(join(' ', map { cs($_) } @first), join(' ', ('HIT') x 6),
-        'after a restart, at once: six HITs');
-    is($asked, 0, 'after a restart, at once: the backend was not asked');
-}
+is(join(' ', map { cs($_) } @first), join(' ', ('HIT') x 6),
+    'after a restart, at once: six HITs');
+is($asked, 0, 'after a restart, at once: the backend was not asked');
 my $hits = 0;
 for my $u (@ld) {
     my $x;

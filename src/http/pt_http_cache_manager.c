@@ -326,9 +326,10 @@ cache_manage(cache_worker_t *w)
     pt_msec_t         start = pt_current_msec;
     size_t            done = 0;
 
+    /* At most manager_files in a slice, in batches of 16 (8) at most. */
     while (done < c->manager_files) {
-        size_t  n = pt_http_cache_evict(c, 16, cache_expirable, &ex,
-                                        pt_cycle->log);
+        size_t  n = pt_http_cache_evict(c, pt_min(16, c->manager_files - done),
+                                        cache_expirable, &ex, pt_cycle->log);
 
         done += n;
         if (n == 0) {
@@ -338,8 +339,8 @@ cache_manage(cache_worker_t *w)
 
     ex.all = true;
     while (done < c->manager_files && cache_over_limits(c)) {
-        size_t  n = pt_http_cache_evict(c, 8, cache_expirable, &ex,
-                                        pt_cycle->log);
+        size_t  n = pt_http_cache_evict(c, pt_min(8, c->manager_files - done),
+                                        cache_expirable, &ex, pt_cycle->log);
 
         done += n;
         if (n == 0) {

@@ -404,6 +404,47 @@ cache_expired(proxy_ctx_t *ctx, bool other_updates)
  * Looks the key up and acts: PT_DONE when answered (or waiting for a
  * lock), PT_DECLINED to fetch from upstream, PT_ERROR.
  */
+/*
+ * A miss while the loader has not finished reading the directory (after
+ * a start): the entry may be on disk all the same.  As nginx, its file
+ * is looked for and, when whole and for this key, indexed at once, so it
+ * answers instead of the backend.  True when it was.
+ */
+static bool
+cache_adopt_cold(proxy_ctx_t *ctx)
+{
+    proxy_cache_ctx_t     *cc = ctx->cache;
+    pt_http_request_t     *r = ctx->r;
+    pt_http_cache_file_t   f = { .fd = -1 };
+    pt_http_cache_sh_t    *sh = pt_http_cache_sh(cc->cache);
+
+    if (cc->adopt_tried || sh == NULL || sh->loaded) {
+        return false;
+    }
+
+    cc->adopt_tried = 1;
+
+    if (pt_http_cache_file_name(r->pool, cc->cache, &cc->lk.key, &f.name)
+        != PT_OK
+        || pt_http_cache_file_open(r->pool, &f, &cc->lk.key,
+                                   r->connection->log) != PT_OK)
+    {
+        return false;
+    }
+
+    close(f.fd);
+
+    /* The lookup took the update lock for a fetch that will not happen. */
+    if (cc->lk.lock_id) {
+        pt_http_cache_unlock(cc->cache, &cc->lk.key, cc->lk.lock_id);
+        cc->lk.lock_id = 0;
+    }
+
+    return pt_http_cache_add_loaded(cc->cache, &f.key, f.valid_sec, f.size,
+                                    &f.vary, r->connection->log) == PT_OK;
+}
+
+
 static int
 cache_lookup(proxy_ctx_t *ctx)
 {
@@ -451,34 +492,74 @@ cache_lookup(proxy_ctx_t *ctx)
         return cache_wait(ctx);
 
     default:
+        if (cache_adopt_cold(ctx)) {
+            return cache_lookup(ctx);      /* indexed now: look again */
+        }
         cc->status = PROXY_CACHE_MISS;
         return PT_DECLINED;
     }
 }
 
 
-/* proxy_cache_max_range_offset: a range starting beyond goes upstream. */
+/*
+ * proxy_cache_max_range_offset, as nginx: on a miss, a range that starts
+ * at the offset or beyond (any range with 0, and a suffix "-N") goes to
+ * the backend as asked, and the answer is not stored.
+ */
 static bool
 cache_range_too_far(pt_http_request_t *r, off_t max)
 {
     pt_table_elt_t  *h = r->headers_in.range;
 
-    if (max < 0 || h == NULL || h->value.len < 7
-        || pt_strncasecmp(h->value.data, (u_char *) "bytes=", 6) != 0)
-    {
+    if (max < 0 || h == NULL) {
         return false;
+    }
+
+    if (max == 0) {
+        return true;
+    }
+
+    const u_char  *p = h->value.data, *end = p + h->value.len;
+
+    if (h->value.len < 6 || pt_strncasecmp(p, (u_char *) "bytes=", 6) != 0) {
+        return false;
+    }
+
+    for (p += 6; p < end && *p == ' '; p++) { /* void */ }
+
+    if (p < end && *p == '-') {
+        return true;
     }
 
     int64_t  start = 0;
 
-    for (size_t i = 6; i < h->value.len && isdigit(h->value.data[i]); i++) {
-        start = start * 10 + (h->value.data[i] - '0');
-        if (start > max) {
+    for ( ; p < end && isdigit(*p); p++) {
+        start = start * 10 + (*p - '0');
+        if (start >= max) {
             return true;
         }
     }
 
     return false;
+}
+
+
+/* A range passed on: the request goes as the client sent it, unstored. */
+static void
+cache_pass_range(proxy_ctx_t *ctx)
+{
+    proxy_cache_ctx_t  *cc = ctx->cache;
+
+    cc->pass_range = 1;
+    cc->store = 0;
+    cc->cond_lines.len = 0;
+    ctx->head_as_get = 0;
+
+    /* Nobody may wait on a fetch that will not be stored. */
+    if (cc->lk.lock_id) {
+        pt_http_cache_unlock(cc->cache, &cc->lk.key, cc->lk.lock_id);
+        cc->lk.lock_id = 0;
+    }
 }
 
 
@@ -619,12 +700,6 @@ pt_http_proxy_cache_start(proxy_ctx_t *ctx)
         return PT_DONE;
     }
 
-    if (cache_range_too_far(r, pc->max_range_offset)) {
-        ctx->cache = NULL;          /* passed on, and not stored */
-        ctx->head_as_get = 0;
-        return PT_DECLINED;
-    }
-
     if (pc->bypass && pt_http_proxy_cache_test(r, pc->bypass) == PT_OK) {
         ctx->cache->status = PROXY_CACHE_BYPASS;
         ctx->cache->store = 1;
@@ -637,6 +712,13 @@ pt_http_proxy_cache_start(proxy_ctx_t *ctx)
     if (rc == PT_ERROR) {
         pt_http_proxy_finish(ctx, PT_HTTP_INTERNAL_SERVER_ERROR);
         return PT_DONE;
+    }
+
+    /* After the lookup, as nginx: a stored copy still answers any range. */
+    if (rc == PT_DECLINED && ctx->cache
+        && cache_range_too_far(r, pc->max_range_offset))
+    {
+        cache_pass_range(ctx);
     }
 
     return rc;
@@ -665,7 +747,7 @@ pt_http_proxy_cache_strips(proxy_ctx_t *ctx, const pt_str_t *lc)
         "if-match", "range", "if-range", NULL
     };
 
-    if (ctx->cache == NULL) {
+    if (ctx->cache == NULL || ctx->cache->pass_range) {
         return false;
     }
 

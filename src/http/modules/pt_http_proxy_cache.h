@@ -68,6 +68,8 @@ struct proxy_cache_ctx_s {
     unsigned                  background:1; /* client has its answer */
     unsigned                  convert_head:1;
     unsigned                  served:1;     /* answered from the cache */
+    unsigned                  pass_range:1; /* max_range_offset: as asked */
+    unsigned                  adopt_tried:1; /* looked on disk (cold) */
 };
 
 extern pt_module_t  pt_http_proxy_cache_module;
