@@ -5,11 +5,12 @@
 #include "pt_event.h"
 
 typedef struct {
-    int   connections;
-    int   multi_accept;
-    int   accept_mutex;
-    int   use;
-    bool  seen;           /* an events { } block was parsed */
+    int        connections;
+    int        multi_accept;
+    int        accept_mutex;
+    pt_msec_t  accept_mutex_delay;     /* nginx's; no mutex, no effect */
+    int        use;
+    bool       seen;                   /* an events { } block was parsed */
 } event_conf_t;
 
 static int event_block(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
@@ -31,6 +32,10 @@ static const pt_command_t  event_commands[] = {
     { .name = "accept_mutex", .ctx = PT_EVENT, .args = PT_CONF_FLAG,
       .set = pt_conf_set_flag,
       .field = PT_MAIN_FIELD(event_conf_t, accept_mutex), .def.flag = 0 },
+    { .name = "accept_mutex_delay", .ctx = PT_EVENT, .args = PT_CONF_TAKE1,
+      .set = pt_conf_set_msec,
+      .field = PT_MAIN_FIELD(event_conf_t, accept_mutex_delay),
+      .def.msec = 500 },
     { .name = "use", .ctx = PT_EVENT, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_enum, .field = PT_MAIN_FIELD(event_conf_t, use),
       .def.i = 1, .values = event_methods },

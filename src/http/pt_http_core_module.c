@@ -894,13 +894,17 @@ core_temp_path(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
                              "duplicate");
     }
 
+    /* As nginx: levels of at least 1, their names 10 characters at most. */
+    int64_t  total = 0;
+
     for (size_t i = 2; i < pt_conf_nargs(cf); i++) {
         int64_t  level = pt_atoi(pt_conf_arg(cf, i).data,
-                                 pt_conf_arg(cf, i).len, 2);
+                                 pt_conf_arg(cf, i).len, 10);
 
-        if (level < 1) {
-            return pt_conf_error(cf, "invalid value \"%.*s\"",
-                                 PT_STR_ARG(pt_conf_arg(cf, i)));
+        total += level;
+        if (level < 1 || total > 10) {
+            return pt_conf_error(cf, "\"client_body_temp_path\" directive "
+                                 "invalid value");
         }
     }
 

@@ -181,18 +181,24 @@ pt_http_set_content_type(pt_http_request_t *r)
     }
 
     if (r->exten.len && clcf->types) {
-        u_char     lc[32];
+        u_char     buf[32];
+        u_char    *lc = buf;
         pt_str_t  *type;
 
-        if (r->exten.len <= sizeof(lc)) {
-            pt_strlow(lc, r->exten.data, r->exten.len);
-            type = pt_hash_find(clcf->types, pt_hash_key(lc, r->exten.len), lc,
-                                r->exten.len);
-            if (type) {
-                r->headers_out.content_type = *type;
-                r->headers_out.content_type_len = type->len;
-                return PT_OK;
-            }
+        /* A long extension can still be a configured type (nginx's too). */
+        if (r->exten.len > sizeof(buf)
+            && (lc = pt_pnalloc(r->pool, r->exten.len)) == NULL)
+        {
+            return PT_ERROR;
+        }
+
+        pt_strlow(lc, r->exten.data, r->exten.len);
+        type = pt_hash_find(clcf->types, pt_hash_key(lc, r->exten.len), lc,
+                            r->exten.len);
+        if (type) {
+            r->headers_out.content_type = *type;
+            r->headers_out.content_type_len = type->len;
+            return PT_OK;
         }
     }
 

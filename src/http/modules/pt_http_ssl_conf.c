@@ -403,7 +403,8 @@ ssl_conf_commands(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
 static int
 ssl_fail(pt_log_t *log, const char *what, const pt_str_t *file)
 {
-    pt_ssl_error(PT_LOG_EMERG, log, 0, "%s \"%.*s\" failed", what,
+    /* As nginx words it: SSL_CTX_load_verify_locations("file") failed. */
+    pt_ssl_error(PT_LOG_EMERG, log, 0, "%s(\"%.*s\") failed", what,
                  PT_STR_ARG(*file));
     return PT_ERROR;
 }
@@ -443,13 +444,13 @@ ssl_client_verify(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
         if (SSL_CTX_load_verify_locations(ctx,
                 (char *) sscf->client_certificate.data, NULL) != 1)
         {
-            return ssl_fail(log, "SSL_CTX_load_verify_locations()",
+            return ssl_fail(log, "SSL_CTX_load_verify_locations",
                             &sscf->client_certificate);
         }
 
         names = SSL_load_client_CA_file((char *) sscf->client_certificate.data);
         if (names == NULL) {
-            return ssl_fail(log, "SSL_load_client_CA_file()",
+            return ssl_fail(log, "SSL_load_client_CA_file",
                             &sscf->client_certificate);
         }
 
@@ -469,7 +470,7 @@ ssl_trusted_and_crl(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
         && SSL_CTX_load_verify_locations(ctx,
                (char *) sscf->trusted_certificate.data, NULL) != 1)
     {
-        return ssl_fail(log, "SSL_CTX_load_verify_locations()",
+        return ssl_fail(log, "SSL_CTX_load_verify_locations",
                         &sscf->trusted_certificate);
     }
 
@@ -482,7 +483,7 @@ ssl_trusted_and_crl(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
             || X509_LOOKUP_load_file(lookup, (char *) sscf->crl.data,
                                      X509_FILETYPE_PEM) != 1)
         {
-            return ssl_fail(log, "X509_LOOKUP_load_file()", &sscf->crl);
+            return ssl_fail(log, "X509_LOOKUP_load_file", &sscf->crl);
         }
 
         X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK
@@ -499,7 +500,7 @@ ssl_options(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
     SSL_CTX  *ctx = sscf->ssl.ctx;
 
     if (SSL_CTX_set_cipher_list(ctx, (char *) sscf->ciphers.data) != 1) {
-        return ssl_fail(log, "SSL_CTX_set_cipher_list()", &sscf->ciphers);
+        return ssl_fail(log, "SSL_CTX_set_cipher_list", &sscf->ciphers);
     }
 
     if (sscf->prefer_server_ciphers) {
@@ -509,7 +510,7 @@ ssl_options(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
     if (!pt_str_caseeq_lit(&sscf->ecdh_curve, "auto")
         && SSL_CTX_set1_groups_list(ctx, (char *) sscf->ecdh_curve.data) != 1)
     {
-        return ssl_fail(log, "SSL_CTX_set1_groups_list()", &sscf->ecdh_curve);
+        return ssl_fail(log, "SSL_CTX_set1_groups_list", &sscf->ecdh_curve);
     }
 
     if (sscf->dhparam.len && ssl_dhparam(sscf, log) != PT_OK) {

@@ -66,7 +66,7 @@ static const pt_command_t  ssl_commands[] = {
     { .name = "ssl_session_timeout", .ctx = SSL_CTX_SRV, .args = PT_CONF_TAKE1,
       .set = pt_conf_set_sec,
       .field = PT_SRV_FIELD(pt_http_ssl_srv_conf_t, session_timeout),
-      .def.sec = 300, .min = 1 },
+      .def.sec = 300 },
     { .name = "ssl_session_cache", .ctx = SSL_CTX_SRV,
       .args = PT_CONF_TAKE12, .set = pt_http_ssl_set_session_cache,
       .field = PT_SRV_FIELD(pt_http_ssl_srv_conf_t, session_cache) },
