@@ -155,12 +155,8 @@ ok(defined $r->{reset} && $r->{reset} < 1,
 
 $r = client('OFF', $big, @steady);
 is(status($r), 413, 'off: 413 for a body over client_max_body_size');
-TODO: {
-    local $TODO = 'portico bug: with lingering_close off, a refused Content-Length '
-        . 'body is not discarded (nginx reads it, bounded by lingering_time/timeout)';
-    is(reset_at($r), 'never', 'off: the refused body is still discarded, no reset')
-        or show($r);
-}
+is(reset_at($r), 'never', 'off: the refused body is still discarded, no reset')
+    or show($r);
 
 ######################################################################
 # lingering_close always, lingering_timeout 1s
@@ -209,9 +205,5 @@ cmp_ok($r->{sent}, '>', 500_000, '... having been read until then');
 
 $r = client('ON', $big, stream => [ 1 << 20, 0, 1.5 ]);
 is(status($r), 413, 'on: 413 for a fast sender');
-TODO: {
-    local $TODO = 'portico bug: the lingering reader closes the connection once '
-        . 'it has read 1 MiB in one go (FINALIZE_DISCARD_LIMIT), resetting the client';
-    is(reset_at($r), 'never', 'on: a fast sender is not reset within lingering_time')
-        or show($r);
-}
+is(reset_at($r), 'never', 'on: a fast sender is not reset within lingering_time')
+    or show($r);

@@ -10,6 +10,8 @@ static void finalize_connection(pt_http_request_t *r);
 static void finalize_set_keepalive(pt_http_request_t *r);
 static void finalize_lingering_close(pt_http_request_t *r);
 static void lingering_close_handler(pt_event_t *rev);
+static bool finalize_should_linger(pt_http_request_t *r,
+    pt_http_core_loc_conf_t *clcf);
 
 /* Longest we hold a connection to drain an unread body before closing. */
 #define FINALIZE_DISCARD_LIMIT  (1024 * 1024)
@@ -258,12 +260,7 @@ finalize_connection(pt_http_request_t *r)
         return;
     }
 
-    if (clcf->lingering_close == PT_HTTP_LINGERING_ALWAYS
-        || (clcf->lingering_close == PT_HTTP_LINGERING_ON
-            && (r->lingering_close || r->header_in->pos < r->header_in->last
-                || r->connection->read->ready
-                || pt_ssl_early_pending(r->connection))))
-    {
+    if (finalize_should_linger(r, clcf)) {
         finalize_lingering_close(r);
         return;
     }
@@ -344,6 +341,34 @@ finalize_set_keepalive(pt_http_request_t *r)
 }
 
 
+/*
+ * Whether to read (and drop) what the client still sends before closing.
+ * lingering_close on: when it may send more (an unread body, bytes
+ * waiting); always: every time.  With off, as nginx, a body announced by
+ * Content-Length and refused (413 ...) is still read and dropped, within
+ * lingering_time and lingering_timeout: its sender gets the answer rather
+ * than a reset.
+ */
+static bool
+finalize_should_linger(pt_http_request_t *r, pt_http_core_loc_conf_t *clcf)
+{
+    switch (clcf->lingering_close) {
+
+    case PT_HTTP_LINGERING_ALWAYS:
+        return true;
+
+    case PT_HTTP_LINGERING_ON:
+        return r->lingering_close || r->header_in->pos < r->header_in->last
+               || r->connection->read->ready
+               || pt_ssl_early_pending(r->connection);
+
+    default:
+        return r->lingering_close && !r->headers_in.chunked
+               && r->headers_in.content_length_n > 0;
+    }
+}
+
+
 static void
 finalize_lingering_close(pt_http_request_t *r)
 {
@@ -399,10 +424,12 @@ lingering_close_handler(pt_event_t *rev)
         }
 
         if (n <= 0) {
-            break;
+            pt_http_close_connection(c);
+            return;
         }
         total += (size_t) n;
     }
 
-    pt_http_close_connection(c);
+    /* A fast sender: let other connections run, then read on. */
+    pt_post_event(rev, &pt_posted_events);
 }
