@@ -440,8 +440,9 @@ cache_adopt_cold(proxy_ctx_t *ctx)
         cc->lk.lock_id = 0;
     }
 
+    /* PT_DECLINED: another request indexed it meanwhile, as good. */
     return pt_http_cache_add_loaded(cc->cache, &f.key, f.valid_sec, f.size,
-                                    &f.vary, r->connection->log) == PT_OK;
+                                    &f.vary, r->connection->log) != PT_ERROR;
 }
 
 
