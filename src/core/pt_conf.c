@@ -550,6 +550,55 @@ pt_conf_parse(pt_conf_t *cf, const pt_str_t *file)
 }
 
 
+static int
+conf_include_one(pt_conf_t *cf, const char *path)
+{
+    pt_str_t  name = { strlen(path), (u_char *) path };
+
+    name.data = pt_pstrdup(cf->pool, &name);
+    if (name.data == NULL) {
+        return PT_ERROR;
+    }
+
+    return pt_conf_parse(cf, &name);
+}
+
+
+int
+pt_conf_include(pt_conf_t *cf, const pt_str_t *file)
+{
+    pt_str_t  name = *file;
+    glob_t    gl;
+    int       rc;
+
+    if (pt_conf_full_name(cf, &name, true) != PT_OK) {
+        return PT_ERROR;
+    }
+
+    if (strpbrk((const char *) name.data, "*?[") == NULL) {
+        return pt_conf_parse(cf, &name);
+    }
+
+    /* As nginx: a mask that matches nothing is no error; files in order. */
+    rc = glob((const char *) name.data, 0, NULL, &gl);
+    if (rc == GLOB_NOMATCH) {
+        return PT_OK;
+    }
+
+    if (rc != 0) {
+        return pt_conf_error(cf, "glob() \"%.*s\" failed", PT_STR_ARG(name));
+    }
+
+    rc = PT_OK;
+    for (size_t i = 0; i < gl.gl_pathc && rc == PT_OK; i++) {
+        rc = conf_include_one(cf, gl.gl_pathv[i]);
+    }
+
+    globfree(&gl);
+    return rc;
+}
+
+
 int
 pt_conf_parse_string(pt_conf_t *cf, const pt_str_t *text)
 {

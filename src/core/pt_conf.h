@@ -139,6 +139,13 @@ struct pt_conf_s {
  */
 int pt_conf_parse(pt_conf_t *cf, const pt_str_t *file);
 
+/*
+ * include: parses file (relative to the config folder), or each file a
+ * mask ("*", "?", "[") matches, in order, into the current context.
+ * Blocks with their own line handlers (types, map) use it too.
+ */
+int pt_conf_include(pt_conf_t *cf, const pt_str_t *file);
+
 /* Parses the -g string as if it were a file named "command line". */
 int pt_conf_parse_string(pt_conf_t *cf, const pt_str_t *text);
 

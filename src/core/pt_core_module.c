@@ -183,50 +183,9 @@ core_set_error_log(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 
 
 static int
-core_include_one(pt_conf_t *cf, const char *path)
-{
-    pt_str_t  name = { strlen(path), (u_char *) path };
-
-    name.data = pt_pstrdup(cf->pool, &name);
-    if (name.data == NULL) {
-        return PT_ERROR;
-    }
-
-    return pt_conf_parse(cf, &name);
-}
-
-
-static int
 core_include(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
 {
-    pt_str_t  name = pt_conf_arg(cf, 1);
-    glob_t    gl;
-    int       rc;
-
-    if (pt_conf_full_name(cf, &name, true) != PT_OK) {
-        return PT_ERROR;
-    }
-
-    if (strpbrk((const char *) name.data, "*?[") == NULL) {
-        return core_include_one(cf, (const char *) name.data);
-    }
-
-    rc = glob((const char *) name.data, 0, NULL, &gl);
-    if (rc == GLOB_NOMATCH) {
-        return PT_OK;
-    }
-
-    if (rc != 0) {
-        return pt_conf_error(cf, "glob() \"%.*s\" failed", PT_STR_ARG(name));
-    }
-
-    rc = PT_OK;
-    for (size_t i = 0; i < gl.gl_pathc && rc == PT_OK; i++) {
-        rc = core_include_one(cf, gl.gl_pathv[i]);
-    }
-
-    globfree(&gl);
-    return rc;
+    return pt_conf_include(cf, &pt_conf_arg(cf, 1));
 }
 
 

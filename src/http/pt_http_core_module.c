@@ -706,12 +706,7 @@ core_type_handler(pt_conf_t *cf, void *data)
     }
 
     if (pt_str_caseeq_lit(type, "include")) {
-        pt_str_t  name = pt_conf_arg(cf, 1);
-
-        if (pt_conf_full_name(cf, &name, true) != PT_OK) {
-            return PT_ERROR;
-        }
-        return pt_conf_parse(cf, &name);
+        return pt_conf_include(cf, &pt_conf_arg(cf, 1));
     }
 
     for (size_t i = 1; i < pt_conf_nargs(cf); i++) {

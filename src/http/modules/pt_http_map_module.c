@@ -270,19 +270,6 @@ map_add_key(pt_conf_t *cf, map_parse_t *mp, pt_str_t *key,
 }
 
 
-static int
-map_include(pt_conf_t *cf, const pt_str_t *file)
-{
-    pt_str_t  name = *file;
-
-    if (pt_conf_full_name(cf, &name, true) != PT_OK) {
-        return PT_ERROR;
-    }
-
-    return pt_conf_parse(cf, &name);
-}
-
-
 /* One line of a map block (cf->handler). */
 static int
 map_entry(pt_conf_t *cf, void *data)
@@ -308,7 +295,7 @@ map_entry(pt_conf_t *cf, void *data)
     }
 
     if (pt_str_caseeq_lit(&key, "include")) {
-        return map_include(cf, &pt_conf_arg(cf, 1));
+        return pt_conf_include(cf, &pt_conf_arg(cf, 1));
     }
 
     value = map_value(cf, &pt_conf_arg(cf, 1));
