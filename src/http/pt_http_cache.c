@@ -341,11 +341,14 @@ cache_take_lock(pt_http_cache_node_t *node, pt_http_cache_lookup_t *lk)
 static void
 cache_classify(pt_http_cache_node_t *node, pt_http_cache_lookup_t *lk)
 {
-    time_t  now = pt_time();
-    /* A request holding the lock never looks up again: it is another's. */
-    bool    other = node->updating
-                    && (pt_msec_t) ((int64_t) pt_current_msec - node->lock_time)
-                       < lk->lock_age;
+    time_t   now = pt_time();
+    /*
+     * A request holding the lock never looks up again: it is another's.
+     * Its age comes from another worker's clock, cached at a different
+     * moment: one taken "later" than our cached now is fresh, not old.
+     */
+    int64_t  age = (int64_t) pt_current_msec - node->lock_time;
+    bool     other = node->updating && age < (int64_t) lk->lock_age;
 
     lk->store = node->uses >= lk->min_uses;
     lk->valid_sec = node->valid_sec;
