@@ -35,17 +35,6 @@ EOF2
 $t->write_conf($c1);
 $t->run;
 
-sub read_response {
-    my ($s) = @_;
-    my $sel = IO::Select->new($s);
-    my $buf = '';
-    while ($buf !~ /\r\n\r\n(.*)\n/s && $sel->can_read(5)) {
-        my $n = sysread($s, $buf, 4096, length $buf);
-        last unless $n;
-    }
-    return $buf;
-}
-
 my @squat;
 for my $gen (0 .. 8) {
     socket(my $u, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
@@ -56,7 +45,7 @@ for my $gen (0 .. 8) {
 my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port(8080))
     or die "connect: $!";
 syswrite($s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-like(read_response($s), qr/gen 1/, 'served by the first generation');
+like(http_read($s, complete => 1), qr/gen 1/, 'served by the first generation');
 
 my @old = $t->worker_pids;
 (my $c2 = $conf) =~ s/%%GEN%%/2/;
@@ -74,6 +63,6 @@ is($got, 0, 'no squatting socket received anything');
 
 portico_only(1, 'nginx closes idle connections on reload', sub {
     syswrite($s, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    like(read_response($s), qr/^HTTP\/1\.1 200 .*gen 2/s,
+    like(http_read($s, complete => 1), qr/^HTTP\/1\.1 200 .*gen 2/s,
          'the kept connection is served by the new generation');
 });

@@ -19,8 +19,6 @@
 #define HANDOFF_MAX_DATA   16384
 #define HANDOFF_SEND_WAIT  1          /* seconds a send may block */
 
-unsigned  pt_generation;
-
 static int    handoff_tx = -1;
 static int    handoff_rx = -1;
 static bool   handoff_target;         /* retiring for a reload */

@@ -103,7 +103,6 @@ uint64_t pt_notify_monotonic_usec(void);
  * it; a worker retiring for a reload sends it its idle connections (true
  * when sent: the caller then closes its own copy).
  */
-extern unsigned  pt_generation;
 int pt_handoff_init(pt_cycle_t *cycle);
 void pt_handoff_inherit(const char *spec);
 u_char *pt_handoff_describe(u_char *p, u_char *last);

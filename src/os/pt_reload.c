@@ -205,7 +205,7 @@ reload_set_cloexec(pt_cycle_t *cycle, bool on)
 }
 
 
-/* "ls=3,4;old=100,101;gen=N;shm=6:TAG:SIZE:HEXNAME,...;hand=8,9;grp=..." */
+/* "ls=3,4;old=100,101;shm=6:TAG:SIZE:HEXNAME,...;hand=8,9;grp=..." */
 static int
 reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
 {
@@ -226,7 +226,6 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
         }
     }
 
-    p = pt_snprintf(p, last, ";gen=%u", pt_generation);
     p = pt_snprintf(p, last, ";shm=");
     p = pt_shm_zones_describe(cycle, p, last);
     p = pt_handoff_describe(p, last);
@@ -414,11 +413,11 @@ pt_reload_inherit(pt_cycle_t *cycle)
         shm += 5;
     }
 
+    /* An older image also sends "gen=": nothing uses it any more. */
     char  *gen = strstr(copy, ";gen=");
 
     if (gen) {
         *gen = '\0';
-        pt_generation = (unsigned) strtoul(gen + 5, NULL, 10) + 1;
     }
 
     char  *olds = strstr(copy, ";old=");
