@@ -21,6 +21,7 @@ static gid_t    *groups;
 static int       ngroups = -1;      /* -1: none looked up */
 static pt_str_t  groups_user;
 static gid_t     groups_gid;
+static bool      groups_nss_loaded; /* this image has called getgrouplist */
 
 static bool
 groups_set(const pt_str_t *user, gid_t gid, const gid_t *list, int n)
@@ -53,6 +54,8 @@ groups_lookup(const pt_str_t *user, gid_t gid)
 {
     int     n = 64;
     gid_t  *list = NULL;
+
+    groups_nss_loaded = true;
 
     for (int tries = 0; tries < 4; tries++) {
         gid_t  *more = realloc(list, (size_t) n * sizeof(gid_t));
@@ -105,6 +108,23 @@ pt_groups_refresh(pt_cycle_t *cycle)
 {
     ngroups = -1;
     pt_groups_prepare(cycle);
+}
+
+/*
+ * An image that took its list from PORTICO_INHERIT has not loaded the NSS
+ * modules.  The next reload's lookup would load them (libnss_systemd and
+ * what it links: ~2 ms alone, 6-7 ms measured while competing with the
+ * `-t` child for the CPU).  The master calls this once the previous
+ * generation is gone and nothing else is starting: the lookup then loads
+ * them, and the one at the next reload only reads the group database.
+ */
+void
+pt_groups_warm(pt_cycle_t *cycle)
+{
+    if (!groups_nss_loaded) {
+        pt_groups_refresh(cycle);
+        groups_nss_loaded = true;
+    }
 }
 
 u_char *

@@ -68,6 +68,20 @@ master_alive(void)
 }
 
 
+/* Workers of a previous generation still draining. */
+static size_t
+master_retiring(void)
+{
+    size_t  n = 0;
+
+    for (size_t i = 0; i < pt_nprocesses; i++) {
+        n += pt_processes[i].pid != -1 && pt_processes[i].exiting;
+    }
+
+    return n;
+}
+
+
 /* Collects exited workers; returns how many are still alive. */
 static size_t
 master_reap(pt_cycle_t *cycle, unsigned *respawn, size_t *nrespawn)
@@ -218,6 +232,11 @@ pt_master_process_cycle(pt_cycle_t *cycle)
 
             if (!terminating && !quitting) {
                 master_respawn(cycle, respawn, nrespawn);
+
+                /* The reload is over: prepare the next one (pt_groups.c). */
+                if (master_retiring() == 0) {
+                    pt_groups_warm(cycle);
+                }
             }
         }
 

@@ -118,10 +118,12 @@ bool pt_handoff_available(void);
  * (prepare) before forking workers, or takes them from the previous image
  * (inherit, "grp=" of PORTICO_INHERIT); a reload looks them up again while
  * its `-t` check runs (refresh) and passes them on (describe); a worker
- * sets them (apply: setgroups, or initgroups when none were looked up).
+ * sets them (apply: setgroups, or initgroups when none were looked up);
+ * once a reload is over the master loads the NSS modules again (warm).
  */
 void pt_groups_prepare(pt_cycle_t *cycle);
 void pt_groups_refresh(pt_cycle_t *cycle);
+void pt_groups_warm(pt_cycle_t *cycle);
 u_char *pt_groups_describe(u_char *p, u_char *last);
 void pt_groups_inherit(const char *spec);
 int pt_groups_apply(pt_cycle_t *cycle);
