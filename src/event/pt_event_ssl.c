@@ -281,6 +281,29 @@ ssl_handshake_wait(pt_connection_t *c, int sslerr, int err)
 
 
 /*
+ * One SSL_read_early_data: PT_OK with *n bytes (never 0: OpenSSL says so),
+ * PT_DECLINED once the client's early data has ended (the handshake, or
+ * SSL_read, goes on from there), PT_ERROR otherwise: SSL_get_error says
+ * whether it only has to wait.
+ */
+static int
+ssl_early_data(pt_ssl_connection_t *sc, u_char *buf, size_t size, size_t *n)
+{
+    ERR_clear_error();
+
+    switch (SSL_read_early_data(sc->connection, buf, size, n)) {
+    case SSL_READ_EARLY_DATA_SUCCESS:
+        return PT_OK;
+    case SSL_READ_EARLY_DATA_FINISH:
+        sc->early_read = 0;
+        return PT_DECLINED;
+    default:
+        return PT_ERROR;
+    }
+}
+
+
+/*
  * ssl_early_data on: the handshake starts with SSL_read_early_data.  When
  * the client sent 0-RTT data, the request is there before the handshake
  * ends and the connection counts as handshaked at once (PT_OK); with none
@@ -292,12 +315,9 @@ ssl_handshake_early(pt_connection_t *c)
     pt_ssl_connection_t  *sc = c->ssl;
     u_char                buf[PT_SSL_BUFSIZE];
     size_t                n = 0;
+    int                   rc = ssl_early_data(sc, buf, sizeof(buf), &n);
 
-    ERR_clear_error();
-
-    int  rc = SSL_read_early_data(sc->connection, buf, sizeof(buf), &n);
-
-    if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
+    if (rc == PT_OK) {
         /* At least a byte; kept (only as long as it is) for the first recv. */
         sc->early_buf = pt_pnalloc(c->pool, n);
         if (sc->early_buf == NULL) {
@@ -309,8 +329,7 @@ ssl_handshake_early(pt_connection_t *c)
         return ssl_handshaked(c);
     }
 
-    if (rc == SSL_READ_EARLY_DATA_FINISH) {
-        sc->early_read = 0;
+    if (rc == PT_DECLINED) {
         return PT_DECLINED;
     }
 
@@ -395,17 +414,10 @@ ssl_read_early(pt_connection_t *c, u_char *buf, size_t size)
         return PT_DECLINED;
     }
 
-    ERR_clear_error();
+    int  rc = ssl_early_data(sc, buf, size, &n);
 
-    int  rc = SSL_read_early_data(sc->connection, buf, size, &n);
-
-    if (rc == SSL_READ_EARLY_DATA_SUCCESS) {
-        return (ssize_t) n;             /* never 0: OpenSSL says so */
-    }
-
-    if (rc == SSL_READ_EARLY_DATA_FINISH) {
-        sc->early_read = 0;
-        return PT_DECLINED;
+    if (rc != PT_ERROR) {
+        return rc == PT_OK ? (ssize_t) n : PT_DECLINED;
     }
 
     int  sslerr = SSL_get_error(sc->connection, 0);
