@@ -13,7 +13,7 @@ use Test::More;
 use Test::Portico;
 use IO::Compress::Gzip qw/gzip $GzipError/;
 
-my $t = Test::Portico->new->has(qw/http gzip_static gunzip/)->plan(28);
+my $t = Test::Portico->new->has(qw/http gzip_static gunzip/)->plan(31);
 
 $t->write_conf(<<'EOF');
 events { }
@@ -29,6 +29,7 @@ http {
         location /always/ { gzip_static always; }
         location /gun/ { gzip_static always; gunzip on; gunzip_buffers 4 2k; }
         location /enc/ { gzip_static always; gzip on; gzip_min_length 0; }
+        location /novary/ { gzip_static on; gzip_vary off; }
     }
 }
 EOF
@@ -59,6 +60,8 @@ $t->write_file('html/on/only.html.gz', gz($a));
 $t->write_file('html/gun/big.html.gz', gz($big));
 $t->write_file('html/gun/empty.html.gz', gz(''));
 $t->write_file('html/gun/two.html.gz', gz('first,') . gz('second'));
+$t->write_file('html/novary/loop.html', $a);
+symlink('loop.html.gz', $t->testdir . '/html/novary/loop.html.gz') or die "symlink: $!";
 $t->write_file('html/gun/bad.html.gz', "\x1f\x8b\x08\x00" . ('junk' x 100));
 $t->run;
 
@@ -98,6 +101,17 @@ ok($raw =~ /^Content-Length: ${\ length $gza}\r$/mi
 $raw = http_get('/on/a.html', @ae, Range => 'bytes=0-9');
 ok($raw =~ m{^HTTP/1.1 200 } && http_body($raw) eq $gza,
     'on: no ranges of the .gz');
+
+# gzip_vary off: for a client that cannot take gzip the .gz does not
+# matter, and it is not even opened (nginx's order): a .gz that cannot be
+# opened (a symbolic link to itself) logs nothing then.
+$raw = http_get('/novary/loop.html');
+ok($raw =~ m{^HTTP/1.1 200 } && http_body($raw) eq $a && $raw !~ /^Vary/mi,
+    'vary off: the plain file');
+unlike($t->error_log, qr/loop\.html\.gz/, 'vary off: .gz not opened');
+http_get('/novary/loop.html', @ae);
+like($t->error_log, qr/open\(\) "[^"]*loop\.html\.gz" failed/,
+    'vary off: opened for a gzip client');
 
 # always: the .gz for everybody.
 $raw = http_get('/always/a.html');

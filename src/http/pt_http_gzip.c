@@ -428,6 +428,16 @@ pt_http_gzip_content_encoding(pt_http_request_t *r)
 }
 
 
+bool
+pt_http_gzip_vary_on(pt_http_request_t *r)
+{
+    gzip_common_conf_t  *conf = pt_http_get_module_loc_conf(r,
+                                                  pt_http_gzip_common_module);
+
+    return conf->vary;
+}
+
+
 int
 pt_http_gzip_vary(pt_http_request_t *r)
 {

@@ -38,6 +38,9 @@ int pt_http_gzip_ok(pt_http_request_t *r);
  */
 int pt_http_gzip_vary(pt_http_request_t *r);
 
+/* Whether gzip_vary is on where r is. */
+bool pt_http_gzip_vary_on(pt_http_request_t *r);
+
 /*
  * The response's Content-Encoding header, or NULL: the known pointer, or
  * found in the list (a backend's headers may only be listed) and then

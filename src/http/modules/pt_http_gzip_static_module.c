@@ -177,6 +177,18 @@ gzip_static_handler(pt_http_request_t *r)
         return PT_DECLINED;
     }
 
+    /*
+     * As nginx, Accept-Encoding first: for a client that cannot take gzip
+     * the .gz only matters to say Vary, and without gzip_vary it is not
+     * even opened.
+     */
+    bool  accepted = conf->mode == GZIP_STATIC_ALWAYS
+                     || pt_http_gzip_ok(r) == PT_OK;
+
+    if (!accepted && !pt_http_gzip_vary_on(r)) {
+        return PT_DECLINED;
+    }
+
     last = pt_http_map_uri_to_path(r, &path, &root_len, sizeof(".gz") - 1);
     if (last == NULL) {
         return PT_HTTP_INTERNAL_SERVER_ERROR;
@@ -196,7 +208,7 @@ gzip_static_handler(pt_http_request_t *r)
             return PT_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (pt_http_gzip_ok(r) != PT_OK) {
+        if (!accepted) {
             return PT_DECLINED;
         }
     }
