@@ -6,7 +6,8 @@
 #  - the time from SIGHUP until the new configuration answers, in rounds
 #    that alternate the two servers (the machine's noise hits both), as
 #    medians and as the median of the per-round ratios portico/nginx.
-# Usage: bench/reload.pl [--rounds N] [PORTICO [NGINX [PORT]]]
+# Usage: bench/reload.pl [--rounds N] [--worker-connections N]
+#                        [PORTICO [NGINX [PORT]]]
 #   defaults: objs/portico /usr/sbin/nginx 19500 (nginx gets PORT+1).
 # Loopback only; stops what it started (by PID).
 use strict; use warnings;
@@ -14,15 +15,17 @@ use Time::HiRes qw/time sleep/;
 use IO::Socket::INET;
 use Getopt::Long;
 
-my $rounds = 20;
-GetOptions('rounds=i' => \$rounds) or die "usage: $0 [--rounds N] [PORTICO [NGINX [PORT]]]\n";
+my ($rounds, $wc) = (20, 0);
+GetOptions('rounds=i' => \$rounds, 'worker-connections=i' => \$wc)
+    or die "usage: $0 [--rounds N] [--worker-connections N] [PORTICO [NGINX [PORT]]]\n";
+my $events = $wc ? "events { worker_connections $wc; }" : 'events {}';
 my ($pbin, $nbin, $port) = (@ARGV, 'objs/portico', '/usr/sbin/nginx', 19500)[0 .. 2];
 $port = 19500 unless $port =~ /^\d+$/;
 
 sub conf {
     my ($s, $g) = @_;
     open(my $f, '>', "$s->{dir}/c.conf") or die "$s->{dir}/c.conf: $!";
-    print $f "worker_processes 1;\nevents {}\nhttp { access_log off; server { "
+    print $f "worker_processes 1;\n$events\nhttp { access_log off; server { "
         . "listen 127.0.0.1:$s->{port}; location / { return 200 \"gen $g\\n\"; } } }\n";
     close $f;
 }

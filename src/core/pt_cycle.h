@@ -32,7 +32,8 @@ struct pt_cycle_s {
     pt_connection_t    *connections;
     pt_connection_t    *free_connections;
     size_t              connection_n;
-    size_t              free_connection_n;
+    size_t              connection_fresh;  /* entries from here never used */
+    size_t              free_connection_n; /* free list + never used */
     pt_event_t         *read_events;
     pt_event_t         *write_events;
     pt_queue_t          reusable_connections;

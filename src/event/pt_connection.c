@@ -38,17 +38,46 @@ connection_drain(pt_cycle_t *cycle)
 }
 
 
+/*
+ * A connection from the free list, else one never used yet.  The table is
+ * not walked when the worker starts: the pages of worker_connections
+ * entries (384 bytes each) are written only as connections first need
+ * them, so a worker with a large table starts without faulting it all in
+ * and keeps only what its peak load used.
+ */
+static pt_connection_t *
+connection_take(pt_cycle_t *cycle)
+{
+    pt_connection_t  *c = cycle->free_connections;
+
+    if (c != NULL) {
+        cycle->free_connections = c->data;
+
+    } else if (cycle->connection_fresh < cycle->connection_n) {
+        size_t  i = cycle->connection_fresh++;
+
+        c = &cycle->connections[i];
+        c->read = &cycle->read_events[i];
+        c->write = &cycle->write_events[i];
+
+    } else {
+        return NULL;
+    }
+
+    cycle->free_connection_n--;
+    return c;
+}
+
+
 pt_connection_t *
 pt_get_connection(int fd, pt_log_t *log)
 {
     pt_cycle_t       *cycle = pt_cycle;
-    pt_connection_t  *c = cycle->free_connections;
+    pt_connection_t  *c = connection_take(cycle);
 
     if (c == NULL) {
-        pt_log_error(PT_LOG_WARN, log, 0, "%zu worker_connections are not "
-                     "enough, reusing connections", cycle->connection_n);
         connection_drain(cycle);
-        c = cycle->free_connections;
+        c = connection_take(cycle);
     }
 
     if (c == NULL) {
@@ -56,9 +85,6 @@ pt_get_connection(int fd, pt_log_t *log)
                      "enough", cycle->connection_n);
         return NULL;
     }
-
-    cycle->free_connections = c->data;
-    cycle->free_connection_n--;
 
     pt_event_t  *rev = c->read, *wev = c->write;
     unsigned     instance = rev->instance;

@@ -175,6 +175,7 @@ pt_process_events_and_timers(pt_cycle_t *cycle)
 static int
 event_alloc_connections(pt_cycle_t *cycle, size_t n)
 {
+    /* Zeroed and untouched: pt_get_connection sets entries up on first use. */
     cycle->connections = calloc(n, sizeof(pt_connection_t));
     cycle->read_events = calloc(n, sizeof(pt_event_t));
     cycle->write_events = calloc(n, sizeof(pt_event_t));
@@ -185,23 +186,9 @@ event_alloc_connections(pt_cycle_t *cycle, size_t n)
         return PT_ERROR;
     }
 
-    pt_connection_t  *next = NULL;
-
-    for (size_t i = n; i-- > 0; ) {
-        pt_connection_t  *c = &cycle->connections[i];
-
-        c->data = next;
-        c->fd = -1;
-        c->read = &cycle->read_events[i];
-        c->write = &cycle->write_events[i];
-        c->read->closed = c->write->closed = 1;
-        c->write->write = 1;
-        c->read->instance = 1;
-        next = c;
-    }
-
     cycle->connection_n = n;
-    cycle->free_connections = next;
+    cycle->connection_fresh = 0;
+    cycle->free_connections = NULL;
     cycle->free_connection_n = n;
     return PT_OK;
 }
