@@ -304,12 +304,41 @@ pt_cycle_flush_files(pt_cycle_t *cycle)
 }
 
 
+/* Whether the file at path holds exactly the len bytes of want. */
+static bool
+cycle_pid_file_says(const pt_str_t *path, const u_char *want, size_t len)
+{
+    u_char  have[PT_INT_T_LEN + 4];
+    int     fd = open((const char *) path->data, O_RDONLY | O_CLOEXEC);
+
+    if (fd == -1) {
+        return false;
+    }
+
+    ssize_t  n = read(fd, have, sizeof(have));
+
+    close(fd);
+    return n == (ssize_t) len && memcmp(have, want, len) == 0;
+}
+
+
 int
 pt_cycle_write_pid(pt_cycle_t *cycle)
 {
     pt_core_conf_t  *ccf = pt_core_conf(cycle);
     u_char           buf[PT_INT_T_LEN + 2], *p;
     int              fd;
+
+    p = pt_snprintf(buf, buf + sizeof(buf), "%d\n", (int) pt_pid);
+
+    /*
+     * A reload keeps the PID: the file already says it.  Rewriting it would
+     * truncate it first, and `portico -s` or a supervisor reading it in
+     * that moment would find it empty.
+     */
+    if (cycle_pid_file_says(&ccf->pid, buf, (size_t) (p - buf))) {
+        return PT_OK;
+    }
 
     fd = open((const char *) ccf->pid.data,
               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -318,8 +347,6 @@ pt_cycle_write_pid(pt_cycle_t *cycle)
                      PT_STR_ARG(ccf->pid));
         return PT_ERROR;
     }
-
-    p = pt_snprintf(buf, buf + sizeof(buf), "%d\n", (int) pt_pid);
 
     if (pt_write_fd(fd, buf, (size_t) (p - buf)) == -1) {
         pt_log_error(PT_LOG_EMERG, cycle->log, errno, "write() \"%.*s\" failed",

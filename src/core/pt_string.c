@@ -521,3 +521,23 @@ pt_hex_dump(u_char *dst, const u_char *src, size_t n)
 
     return dst;
 }
+
+
+ssize_t
+pt_hex_decode(u_char *dst, size_t size, const u_char *src, size_t len)
+{
+    if (len % 2 || len / 2 > size) {
+        return -1;
+    }
+
+    for (size_t i = 0; i < len; i += 2) {
+        int64_t  v = pt_hextoi(src + i, 2, 255);
+
+        if (v < 0) {
+            return -1;
+        }
+        dst[i / 2] = (u_char) v;
+    }
+
+    return (ssize_t) (len / 2);
+}

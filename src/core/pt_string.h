@@ -92,4 +92,12 @@ ssize_t pt_unescape(u_char *dst, const u_char *src, size_t len);
 /* Hex encoding (lower case) of n bytes; returns end of output (2n bytes). */
 u_char *pt_hex_dump(u_char *dst, const u_char *src, size_t n);
 
+/*
+ * The bytes that len hex digits at src stand for, into dst (size bytes):
+ * their number, or -1 when len is odd, a digit is not hex, or they do not
+ * fit.
+ */
+ssize_t pt_hex_decode(u_char *dst, size_t size, const u_char *src,
+    size_t len);
+
 #endif /* PT_STRING_H */

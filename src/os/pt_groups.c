@@ -157,17 +157,10 @@ pt_groups_inherit(const char *spec)
     int           n = 0;
     char         *end;
 
-    if (hex == 0 || hex % 2 || hex / 2 > sizeof(name)) {
+    if (hex == 0
+        || pt_hex_decode(name, sizeof(name), (const u_char *) spec, hex) < 0)
+    {
         return;
-    }
-
-    for (size_t i = 0; i < hex; i += 2) {
-        int64_t  v = pt_hextoi((const u_char *) spec + i, 2, 255);
-
-        if (v < 0) {
-            return;
-        }
-        name[i / 2] = (u_char) v;
     }
 
     unsigned long  gid = strtoul(colon + 1, &end, 10);

@@ -52,6 +52,7 @@ pt_process_run(pt_cycle_t *cycle)
     if (pt_cycle_write_pid(cycle) != PT_OK) {
         return 1;
     }
+    pt_reload_move_pid(cycle);
 
     /* From here on the error log, not the terminal, hears about problems. */
     pt_use_stderr = false;

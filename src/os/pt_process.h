@@ -81,6 +81,12 @@ int pt_reload_init(int argc, char **argv, pt_log_t *log);
  */
 int pt_reload_inherit(pt_cycle_t *cycle);
 
+/*
+ * After the pid file is written: a reload that gave it another path
+ * removes the previous image's one, as nginx does.
+ */
+void pt_reload_move_pid(pt_cycle_t *cycle);
+
 /* Tells the previous generation's workers to finish (QUIT). */
 void pt_reload_retire_old(pt_cycle_t *cycle);
 

@@ -13,6 +13,7 @@
 #define RELOAD_ENV          "PORTICO_INHERIT"
 #define RELOAD_TEST_TIMEOUT 30000      /* ms for `portico -t` to answer */
 #define RELOAD_MAX_FDS      256
+#define RELOAD_PID_MAX      1024       /* longer pid paths are not passed */
 
 bool  pt_inherited;
 
@@ -20,6 +21,7 @@ static char   **reload_argv;
 static char     reload_binary[PATH_MAX];
 static pid_t    reload_old_workers[PT_MAX_PROCESSES];
 static size_t   reload_nold;
+static u_char   reload_old_pid[RELOAD_PID_MAX + 1];  /* the old pid file */
 
 
 int
@@ -205,7 +207,7 @@ reload_set_cloexec(pt_cycle_t *cycle, bool on)
 }
 
 
-/* "ls=3,4;old=100,101;shm=6:TAG:SIZE:HEXNAME,...;hand=8,9;grp=..." */
+/* "ls=3,4;old=100,101;shm=6:TAG:SIZE:HEXNAME,...;hand=8,9;grp=...;pid=HEX" */
 static int
 reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
 {
@@ -230,6 +232,13 @@ reload_build_env(pt_cycle_t *cycle, char *buf, size_t size)
     p = pt_shm_zones_describe(cycle, p, last);
     p = pt_handoff_describe(p, last);
     p = pt_groups_describe(p, last);
+
+    pt_str_t  *pid = &pt_core_conf(cycle)->pid;
+
+    if (pid->len <= RELOAD_PID_MAX && (size_t) (last - p) > pid->len * 2 + 5) {
+        p = pt_snprintf(p, last, ";pid=");
+        p = pt_hex_dump(p, pid->data, pid->len);
+    }
 
     if (p >= last) {
         return PT_ERROR;
@@ -330,34 +339,25 @@ reload_inherit_zone(pt_cycle_t *cycle, char *s)
 {
     char      *f[4];
     u_char     name[256];
-    size_t     i, n = 0;
 
-    for (i = 0; i < 4; i++) {
+    for (int i = 0; i < 4; i++) {
         f[i] = strsep(&s, ":");
         if (f[i] == NULL) {
             return;
         }
     }
 
-    int  fd = atoi(f[0]);
-    size_t  hex = strlen(f[3]);
+    int      fd = atoi(f[0]);
+    ssize_t  n = pt_hex_decode(name, sizeof(name), (u_char *) f[3],
+                               strlen(f[3]));
 
     if (fd <= STDERR_FILENO) {
         return;
     }
 
-    for (i = 0; i + 1 < hex && n < sizeof(name); i += 2) {
-        int64_t  v = pt_hextoi((u_char *) f[3] + i, 2, 255);
+    pt_str_t  zname = { n > 0 ? (size_t) n : 0, name };
 
-        if (v < 0) {
-            break;
-        }
-        name[n++] = (u_char) v;
-    }
-
-    pt_str_t  zname = { n, name };
-
-    if (i != hex || !pt_shm_zone_adopt(cycle, fd, &zname,
+    if (n < 0 || !pt_shm_zone_adopt(cycle, fd, &zname,
                                        (uint32_t) strtoul(f[1], NULL, 10),
                                        (size_t) strtoull(f[2], NULL, 10)))
     {
@@ -391,6 +391,18 @@ pt_reload_inherit(pt_cycle_t *cycle)
     }
 
     pt_inherited = true;
+
+    char  *pid = strstr(copy, ";pid=");
+
+    if (pid) {
+        *pid = '\0';
+        pid += 5;
+
+        ssize_t  n = pt_hex_decode(reload_old_pid, RELOAD_PID_MAX,
+                                   (u_char *) pid, strlen(pid));
+
+        reload_old_pid[n > 0 ? n : 0] = '\0';
+    }
 
     char  *grp = strstr(copy, ";grp=");
 
@@ -463,6 +475,26 @@ pt_reload_inherit(pt_cycle_t *cycle)
 
     free(copy);
     return PT_OK;
+}
+
+
+void
+pt_reload_move_pid(pt_cycle_t *cycle)
+{
+    pt_str_t  *pid = &pt_core_conf(cycle)->pid;
+
+    if (reload_old_pid[0] == '\0'
+        || strcmp((char *) reload_old_pid, (char *) pid->data) == 0)
+    {
+        return;
+    }
+
+    if (unlink((char *) reload_old_pid) == -1 && errno != ENOENT) {
+        pt_log_error(PT_LOG_ALERT, cycle->log, errno, "unlink() \"%s\" "
+                     "failed", (char *) reload_old_pid);
+    }
+
+    reload_old_pid[0] = '\0';
 }
 
 

@@ -171,6 +171,19 @@ START_TEST(hex_dump)
     p = pt_hex_dump(buf, U("\x00\xab\x7f"), 3);
     ck_assert_int_eq(p - buf, 6);
     ck_assert_int_eq(memcmp(buf, "00ab7f", 6), 0);
+
+    /* and back: case-insensitive, whole bytes only, bounded by dst */
+    u_char  out[4];
+
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), buf, 6), 3);
+    ck_assert_int_eq(memcmp(out, "\x00\xab\x7f", 3), 0);
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), U("FF0a"), 4), 2);
+    ck_assert_int_eq(out[0], 0xff);
+    ck_assert_int_eq(out[1], 0x0a);
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), U("abc"), 3), -1);
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), U("zz"), 2), -1);
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), U("0102030405"), 10), -1);
+    ck_assert_int_eq(pt_hex_decode(out, sizeof(out), U(""), 0), 0);
 }
 END_TEST
 
