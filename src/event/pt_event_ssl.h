@@ -85,6 +85,16 @@ int pt_ssl_create(pt_ssl_t *ssl, unsigned protocols, bool server,
     pt_pool_t *pool);
 
 /*
+ * Makes ssl's context trust the CA certificates in ca1 and ca2 and check
+ * the CRLs in crl (any may be NULL or empty).  Contexts given the same
+ * files share one certificate store, built once and freed with the last
+ * of pool and the contexts (pt_event_ssl_trust.c).  PT_OK or PT_ERROR
+ * (logged, naming the file as nginx does).
+ */
+int pt_ssl_trust(pt_ssl_t *ssl, const pt_str_t *ca1, const pt_str_t *ca2,
+    const pt_str_t *crl, pt_pool_t *pool);
+
+/*
  * Logs the OpenSSL error queue appended to fmt at level, then clears it.
  * err is an errno or 0.
  */

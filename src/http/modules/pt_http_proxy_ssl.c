@@ -213,11 +213,11 @@ proxy_ssl_context(pt_conf_t *cf, proxy_loc_conf_t *conf)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, proxy_ssl_verify_callback);
         SSL_CTX_set_verify_depth(ctx, conf->ssl_verify_depth);
 
-        if (SSL_CTX_load_verify_locations(ctx,
-                (char *) conf->ssl_trusted_certificate.data, NULL) != 1)
+        /* Shared with every location trusting the same file. */
+        if (pt_ssl_trust(&conf->ssl, &conf->ssl_trusted_certificate, NULL,
+                         NULL, cf->pool) != PT_OK)
         {
-            return proxy_ssl_fail(cf, "SSL_CTX_load_verify_locations()",
-                                  &conf->ssl_trusted_certificate);
+            return PT_ERROR;
         }
     }
 

@@ -438,15 +438,9 @@ ssl_client_verify(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, ssl_verify_callback);
     SSL_CTX_set_verify_depth(ctx, sscf->verify_depth);
 
+    /* The certificates themselves go to the store: ssl_trust below. */
     if (sscf->client_certificate.len) {
         STACK_OF(X509_NAME)  *names;
-
-        if (SSL_CTX_load_verify_locations(ctx,
-                (char *) sscf->client_certificate.data, NULL) != 1)
-        {
-            return ssl_fail(log, "SSL_CTX_load_verify_locations",
-                            &sscf->client_certificate);
-        }
 
         names = SSL_load_client_CA_file((char *) sscf->client_certificate.data);
         if (names == NULL) {
@@ -461,36 +455,15 @@ ssl_client_verify(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
 }
 
 
+/* The client CAs (when verifying clients), the trusted ones, the CRLs. */
 static int
-ssl_trusted_and_crl(pt_http_ssl_srv_conf_t *sscf, pt_log_t *log)
+ssl_trust(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
 {
-    SSL_CTX  *ctx = sscf->ssl.ctx;
+    const pt_str_t  *client = sscf->verify != PT_HTTP_SSL_VERIFY_OFF
+                              ? &sscf->client_certificate : NULL;
 
-    if (sscf->trusted_certificate.len
-        && SSL_CTX_load_verify_locations(ctx,
-               (char *) sscf->trusted_certificate.data, NULL) != 1)
-    {
-        return ssl_fail(log, "SSL_CTX_load_verify_locations",
-                        &sscf->trusted_certificate);
-    }
-
-    if (sscf->crl.len) {
-        X509_STORE   *store = SSL_CTX_get_cert_store(ctx);
-        X509_LOOKUP  *lookup = X509_STORE_add_lookup(store,
-                                                     X509_LOOKUP_file());
-
-        if (lookup == NULL
-            || X509_LOOKUP_load_file(lookup, (char *) sscf->crl.data,
-                                     X509_FILETYPE_PEM) != 1)
-        {
-            return ssl_fail(log, "X509_LOOKUP_load_file", &sscf->crl);
-        }
-
-        X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK
-                                    | X509_V_FLAG_CRL_CHECK_ALL);
-    }
-
-    return PT_OK;
+    return pt_ssl_trust(&sscf->ssl, client, &sscf->trusted_certificate,
+                        &sscf->crl, cf->pool);
 }
 
 
@@ -556,7 +529,7 @@ ssl_build(pt_conf_t *cf, pt_http_ssl_srv_conf_t *sscf)
         || ssl_certificates(sscf, cf->log) != PT_OK
         || ssl_options(sscf, cf->log) != PT_OK
         || ssl_client_verify(sscf, cf->log) != PT_OK
-        || ssl_trusted_and_crl(sscf, cf->log) != PT_OK
+        || ssl_trust(cf, sscf) != PT_OK
         || (sscf->conf_commands && ssl_conf_commands(sscf, cf->log) != PT_OK))
     {
         return PT_ERROR;
