@@ -7,7 +7,7 @@
 #    that alternate the two servers (the machine's noise hits both), as
 #    medians and as the median of the per-round ratios portico/nginx.
 # Usage: bench/reload.pl [--rounds N] [--worker-connections N]
-#                        [PORTICO [NGINX [PORT]]]
+#                        [--locations N] [PORTICO [NGINX [PORT]]]
 #   defaults: objs/portico /usr/sbin/nginx 19500 (nginx gets PORT+1).
 # Loopback only; stops what it started (by PID).
 use strict; use warnings;
@@ -15,9 +15,14 @@ use Time::HiRes qw/time sleep/;
 use IO::Socket::INET;
 use Getopt::Long;
 
-my ($rounds, $wc) = (20, 0);
-GetOptions('rounds=i' => \$rounds, 'worker-connections=i' => \$wc)
-    or die "usage: $0 [--rounds N] [--worker-connections N] [PORTICO [NGINX [PORT]]]\n";
+my ($rounds, $wc, $nloc) = (20, 0, 0);
+GetOptions('rounds=i' => \$rounds, 'worker-connections=i' => \$wc,
+           'locations=i' => \$nloc)
+    or die "usage: $0 [--rounds N] [--worker-connections N] [--locations N] "
+         . "[PORTICO [NGINX [PORT]]]\n";
+# --locations N: a bigger configuration, N prefix and N regex locations.
+my $more = join '', map { "location /p$_/ { add_header X-L $_; return 200 \"p\\n\"; } "
+                          . "location ~ ^/r$_/(.*)\$ { return 301 /p$_/\$1; }\n" } 1 .. $nloc;
 my $events = $wc ? "events { worker_connections $wc; }" : 'events {}';
 my ($pbin, $nbin, $port) = (@ARGV, 'objs/portico', '/usr/sbin/nginx', 19500)[0 .. 2];
 $port = 19500 unless $port =~ /^\d+$/;
@@ -26,7 +31,7 @@ sub conf {
     my ($s, $g) = @_;
     open(my $f, '>', "$s->{dir}/c.conf") or die "$s->{dir}/c.conf: $!";
     print $f "worker_processes 1;\n$events\nhttp { access_log off; server { "
-        . "listen 127.0.0.1:$s->{port}; location / { return 200 \"gen $g\\n\"; } } }\n";
+        . "listen 127.0.0.1:$s->{port}; location / { return 200 \"gen $g\\n\"; }\n$more} }\n";
     close $f;
 }
 

@@ -102,10 +102,13 @@ struct pt_http_core_loc_conf_s {
 
     void                    **loc_conf;      /* this location's confs */
     pt_array_t               *locations;     /* nested: core_loc_conf * */
-    pt_http_core_loc_conf_t **exact;         /* built at init */
+    pt_http_core_loc_conf_t **exact;         /* built at init, by name */
     size_t                    nexact;
-    pt_http_core_loc_conf_t **prefix;        /* longest first */
+    pt_http_core_loc_conf_t **prefix;        /* by name (bytes) */
     size_t                    nprefix;
+    pt_http_core_loc_conf_t  *shorter;       /* longest sibling prefix
+                                                location that is a prefix
+                                                of this one's name */
     pt_http_core_loc_conf_t **regex_locs;    /* config order */
     size_t                    nregex;
     pt_http_core_loc_conf_t **named_locs;

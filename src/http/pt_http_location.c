@@ -17,13 +17,21 @@ typedef enum {
 } loc_match_e;
 
 
+/* Byte order of names, a prefix before what it begins. */
 static int
-loc_cmp_len(const void *a, const void *b)
+loc_cmp_name(const pt_str_t *a, const pt_str_t *b)
 {
-    const loc_t  *x = *(loc_t *const *) a, *y = *(loc_t *const *) b;
+    int  rc = memcmp(a->data, b->data, pt_min(a->len, b->len));
 
-    /* Longest first, so the first match is the longest. */
-    return (x->name.len < y->name.len) - (x->name.len > y->name.len);
+    return rc ? rc : (a->len > b->len) - (a->len < b->len);
+}
+
+
+static int
+loc_cmp(const void *a, const void *b)
+{
+    return loc_cmp_name(&(*(loc_t *const *) a)->name,
+                        &(*(loc_t *const *) b)->name);
 }
 
 
@@ -52,20 +60,16 @@ loc_collect(pt_conf_t *cf, pt_array_t *all, size_t *n, int kind)
 }
 
 
-int
-pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
+/* Names the first location of the file that repeats an earlier one. */
+static int
+loc_duplicate(pt_conf_t *cf, pt_array_t *all)
 {
-    pt_array_t  *all = clcf->locations;
-
-    if (all == NULL) {
-        return PT_OK;
-    }
-
     loc_t  **l = all->elts;
 
-    for (size_t i = 0; i < all->nelts; i++) {
-        for (size_t j = i + 1; j < all->nelts; j++) {
-            if (!l[i]->regex && !l[j]->regex && !l[i]->noname && !l[j]->noname
+    for (size_t j = 1; j < all->nelts; j++) {
+        for (size_t i = 0; i < j; i++) {
+            if (!l[i]->regex && !l[j]->regex && !l[i]->noname
+                && !l[j]->noname && !l[i]->named && !l[j]->named
                 && l[i]->exact_match == l[j]->exact_match
                 && pt_str_eq(&l[i]->name, &l[j]->name))
             {
@@ -78,6 +82,61 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
         }
     }
 
+    return PT_OK;
+}
+
+
+/* Sorts l by name; false when two are equal. */
+static bool
+loc_sort_unique(loc_t **l, size_t n)
+{
+    qsort(l, n, sizeof(loc_t *), loc_cmp);
+
+    for (size_t i = 1; i < n; i++) {
+        if (pt_str_eq(&l[i - 1]->name, &l[i]->name)) {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+/*
+ * Links each prefix location (sorted by name) to the longest other one
+ * that is a prefix of its name: a stack of the names the current one
+ * may begin with.
+ */
+static void
+loc_link_shorter(loc_t **l, size_t n, pt_pool_t *pool)
+{
+    loc_t  **stack = pt_palloc(pool, (n + 1) * sizeof(loc_t *));
+    size_t   depth = 0;
+
+    for (size_t i = 0; i < n && stack; i++) {
+        while (depth && (stack[depth - 1]->name.len > l[i]->name.len
+                         || memcmp(stack[depth - 1]->name.data,
+                                   l[i]->name.data,
+                                   stack[depth - 1]->name.len) != 0))
+        {
+            depth--;
+        }
+
+        l[i]->shorter = depth ? stack[depth - 1] : NULL;
+        stack[depth++] = l[i];
+    }
+}
+
+
+int
+pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
+{
+    pt_array_t  *all = clcf->locations;
+
+    if (all == NULL) {
+        return PT_OK;
+    }
+
     clcf->prefix = loc_collect(cf, all, &clcf->nprefix, 0);
     clcf->exact = loc_collect(cf, all, &clcf->nexact, 1);
     clcf->regex_locs = loc_collect(cf, all, &clcf->nregex, 2);
@@ -87,8 +146,81 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
         return PT_ERROR;
     }
 
-    qsort(clcf->prefix, clcf->nprefix, sizeof(loc_t *), loc_cmp_len);
+    /* Sorted, a repeated name sits next to its twin: n log n, not n^2. */
+    if (!loc_sort_unique(clcf->prefix, clcf->nprefix)
+        || !loc_sort_unique(clcf->exact, clcf->nexact))
+    {
+        return loc_duplicate(cf, all);
+    }
+
+    loc_link_shorter(clcf->prefix, clcf->nprefix, cf->pool);
     return PT_OK;
+}
+
+
+/* The = location named uri, by binary search. */
+static loc_t *
+loc_find_exact(loc_t *parent, const pt_str_t *uri)
+{
+    size_t  lo = 0, hi = parent->nexact;
+
+    while (lo < hi) {
+        size_t  mid = lo + (hi - lo) / 2;
+        int     rc = loc_cmp_name(&parent->exact[mid]->name, uri);
+
+        if (rc == 0) {
+            return parent->exact[mid];
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The longest prefix location that uri begins with.  All the names uri
+ * begins with sort at or before uri, and every name between one of them
+ * and uri begins with it too.  So the last name at or before uri begins
+ * with the answer: it is that name, or the first of its chain of shorter
+ * ones no longer than what the name and uri have in common.
+ */
+static loc_t *
+loc_find_prefix(loc_t *parent, const pt_str_t *uri)
+{
+    size_t  lo = 0, hi = parent->nprefix;
+
+    while (lo < hi) {
+        size_t  mid = lo + (hi - lo) / 2;
+
+        if (loc_cmp_name(&parent->prefix[mid]->name, uri) <= 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo == 0) {
+        return NULL;
+    }
+
+    loc_t   *l = parent->prefix[lo - 1];
+    size_t   common = 0, max = pt_min(l->name.len, uri->len);
+
+    while (common < max && l->name.data[common] == uri->data[common]) {
+        common++;
+    }
+
+    while (l != NULL && l->name.len > common) {
+        l = l->shorter;
+    }
+
+    return l;
 }
 
 
@@ -105,33 +237,27 @@ loc_find(pt_http_request_t *r, loc_t *parent, loc_t **found)
 {
     pt_str_t     *uri = &r->uri;
     loc_match_e   rc = LOC_NONE;
+    loc_t        *l = loc_find_exact(parent, uri);
 
-    for (size_t i = 0; i < parent->nexact; i++) {
-        if (pt_str_eq(&parent->exact[i]->name, uri)) {
-            *found = parent->exact[i];
-            return LOC_EXACT;
-        }
+    if (l != NULL) {
+        *found = l;
+        return LOC_EXACT;
     }
 
-    for (size_t i = 0; i < parent->nprefix; i++) {
-        loc_t  *l = parent->prefix[i];
+    l = loc_find_prefix(parent, uri);
 
-        if (l->name.len <= uri->len
-            && memcmp(l->name.data, uri->data, l->name.len) == 0)
-        {
-            *found = l;
-            rc = l->noregex ? LOC_NOREGEX : LOC_PREFIX;
+    if (l != NULL) {
+        *found = l;
+        rc = l->noregex ? LOC_NOREGEX : LOC_PREFIX;
 
-            if (l->locations) {
-                loc_t       *inner = NULL;
-                loc_match_e  irc = loc_find(r, l, &inner);
+        if (l->locations) {
+            loc_t       *inner = NULL;
+            loc_match_e  irc = loc_find(r, l, &inner);
 
-                if (irc != LOC_NONE) {
-                    *found = inner;
-                    rc = irc;
-                }
+            if (irc != LOC_NONE) {
+                *found = inner;
+                rc = irc;
             }
-            break;
         }
     }
 
@@ -140,15 +266,15 @@ loc_find(pt_http_request_t *r, loc_t *parent, loc_t **found)
     }
 
     for (size_t i = 0; i < parent->nregex; i++) {
-        loc_t  *l = parent->regex_locs[i];
+        loc_t  *re = parent->regex_locs[i];
 
-        if (loc_regex_match(r, l)) {
-            *found = l;
+        if (loc_regex_match(r, re)) {
+            *found = re;
 
-            if (l->locations) {
+            if (re->locations) {
                 loc_t  *inner = NULL;
 
-                if (loc_find(r, l, &inner) != LOC_NONE) {
+                if (loc_find(r, re, &inner) != LOC_NONE) {
                     *found = inner;
                 }
             }
