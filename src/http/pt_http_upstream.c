@@ -399,13 +399,6 @@ upstream_split_peers(pt_conf_t *cf, pt_http_upstream_srv_conf_t *us)
         return PT_ERROR;
     }
 
-    if (us->primary.npeers + us->backup.npeers > 64) {
-        pt_log_error(PT_LOG_EMERG, cf->log, 0, "upstream \"%.*s\" has more "
-                     "than 64 servers in %.*s:%u", PT_STR_ARG(us->name),
-                     PT_STR_ARG(us->file_name), us->line);
-        return PT_ERROR;
-    }
-
     return PT_OK;
 }
 
@@ -502,7 +495,7 @@ upstream_rr(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base,
          * nowhere else to go, so it is tried as soon as it may be back.
          * A failed health check is known, not guessed: it still counts.
          */
-        if (pt_http_upstream_was_tried(*tried, base + i)
+        if (pt_http_upstream_was_tried(tried, base + i)
             || (!pt_http_upstream_peer_usable(p)
                 && !(single && !p->down
                      && !pt_http_upstream_peer_checked_down(p))))

@@ -104,9 +104,10 @@ pt_http_upstream_srv_conf_t *pt_http_upstream_add(pt_conf_t *cf,
 
 /*
  * Picks a peer for r with the upstream's balancer (smooth weighted round
- * robin by default) and counts a connection to it; tried is a bitmap of
- * peers already tried for this request (index i of primary, then npeers
- * + i of backup).  NULL when none is usable.
+ * robin by default) and counts a connection to it; tried is the bitmap
+ * (pt_http_upstream_tried_words) of peers already tried for this request
+ * (index i of primary, then npeers + i of backup).  NULL when none is
+ * usable.
  */
 pt_http_upstream_peer_t *pt_http_upstream_get_peer(
     pt_http_upstream_srv_conf_t *us, pt_http_request_t *r, uint64_t *tried);
@@ -146,17 +147,27 @@ pt_http_upstream_peer_conns(const pt_http_upstream_peer_t *p)
     return __atomic_load_n(&p->state->conns, __ATOMIC_RELAXED);
 }
 
+/*
+ * The tried bitmap: bit i of word i / 64, a word for each 64 peers of the
+ * upstream (primary and backup).
+ */
+static inline size_t
+pt_http_upstream_tried_words(const pt_http_upstream_srv_conf_t *us)
+{
+    return (us->primary.npeers + us->backup.npeers + 63) / 64;
+}
+
 /* Marks primary peer i (backup: i + primary.npeers) as tried. */
 static inline void
 pt_http_upstream_mark(uint64_t *tried, size_t i)
 {
-    *tried |= (uint64_t) 1 << i;
+    tried[i / 64] |= (uint64_t) 1 << (i % 64);
 }
 
 static inline bool
-pt_http_upstream_was_tried(uint64_t tried, size_t i)
+pt_http_upstream_was_tried(const uint64_t *tried, size_t i)
 {
-    return (tried >> i) & 1;
+    return (tried[i / 64] >> (i % 64)) & 1;
 }
 
 /*

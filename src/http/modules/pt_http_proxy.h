@@ -103,7 +103,8 @@ typedef struct {
     pt_http_upstream_srv_conf_t  *us;
     pt_connection_t              *pc;           /* to the backend */
     pt_http_upstream_peer_t      *peer;
-    uint64_t                      tried;
+    uint64_t                     *tried;        /* bitmap of peers tried */
+    uint64_t                      tried_word;   /* it, up to 64 peers */
     unsigned                      tries;
     pt_msec_t                     started;      /* first try */
     pt_msec_t                     try_started;

@@ -849,6 +849,28 @@ proxy_wait_handler(pt_event_t *ev)
 
 
 /*
+ * The next peer for ctx's request.  Peers already tried are marked in a
+ * bitmap: one word kept in ctx up to 64 servers, a word per 64 more from
+ * the request's pool beyond (upstreams have no size limit, as in nginx).
+ */
+static pt_http_upstream_peer_t *
+proxy_get_peer(proxy_ctx_t *ctx)
+{
+    if (ctx->tried == NULL) {
+        size_t  words = pt_http_upstream_tried_words(ctx->us);
+
+        ctx->tried = words <= 1 ? &ctx->tried_word
+                     : pt_pcalloc(ctx->r->pool, words * sizeof(uint64_t));
+        if (ctx->tried == NULL) {
+            return NULL;
+        }
+    }
+
+    return pt_http_upstream_get_peer(ctx->us, ctx->r, ctx->tried);
+}
+
+
+/*
  * proxy_upstream_wait: instead of 502 when no backend takes the
  * connection, waits with a growing pause (100 ms doubling to 1 s) and
  * tries again, until the configured time has passed since the request
@@ -902,7 +924,6 @@ proxy_wait(proxy_ctx_t *ctx)
 static void
 proxy_next(proxy_ctx_t *ctx, int kind, int status)
 {
-    pt_http_request_t  *r = ctx->r;
     bool                stale = ctx->reused && !ctx->status_done
                                 && kind == PROXY_NEXT_ERROR
                                 && !ctx->body_consumed;
@@ -926,8 +947,7 @@ proxy_next(proxy_ctx_t *ctx, int kind, int status)
                           && kind != PROXY_NEXT_HTTP_403);
 
     if (proxy_may_retry(ctx, kind)) {
-        pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                             r, &ctx->tried);
+        pt_http_upstream_peer_t  *peer = proxy_get_peer(ctx);
 
         if (peer) {
             proxy_connect_to(ctx, peer);
@@ -1165,8 +1185,7 @@ proxy_connect_to(proxy_ctx_t *ctx, pt_http_upstream_peer_t *peer)
 static void
 proxy_connect(proxy_ctx_t *ctx)
 {
-    pt_http_upstream_peer_t  *peer = pt_http_upstream_get_peer(ctx->us,
-                                         ctx->r, &ctx->tried);
+    pt_http_upstream_peer_t  *peer = proxy_get_peer(ctx);
 
     if (peer == NULL) {
         if (proxy_wait(ctx)) {
@@ -1479,8 +1498,7 @@ proxy_head_done(proxy_ctx_t *ctx)
         }
 
         /* As nginx: with no other server left, this answer is passed on. */
-        pt_http_upstream_peer_t  *next = pt_http_upstream_get_peer(ctx->us, r,
-                                             &ctx->tried);
+        pt_http_upstream_peer_t  *next = proxy_get_peer(ctx);
 
         if (next == NULL) {
             break;

@@ -33,7 +33,7 @@ pt_module_t  pt_http_upstream_hash_module = {
 static bool
 hash_take(pt_http_upstream_srv_conf_t *us, size_t i, uint64_t *tried)
 {
-    if (pt_http_upstream_was_tried(*tried, i)
+    if (pt_http_upstream_was_tried(tried, i)
         || !pt_http_upstream_peer_usable(&us->primary.peers[i]))
     {
         return false;
@@ -109,7 +109,7 @@ hash_chash_get(pt_http_upstream_srv_conf_t *us, pt_http_request_t *r,
         for (size_t i = 0; i < set->npeers; i++) {
             pt_http_upstream_peer_t  *p = &set->peers[i];
 
-            if (pt_http_upstream_was_tried(*tried, i)
+            if (pt_http_upstream_was_tried(tried, i)
                 || !pt_http_upstream_peer_usable(p)
                 || !pt_str_eq(&p->server, server))
             {

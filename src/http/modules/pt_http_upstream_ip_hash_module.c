@@ -76,7 +76,7 @@ ip_hash_get(pt_http_upstream_srv_conf_t *us, pt_http_request_t *r,
         size_t  i = ip_hash_peer_at(&us->primary,
                                     hash % (uint32_t) us->primary.total_weight);
 
-        if (!pt_http_upstream_was_tried(*tried, i)
+        if (!pt_http_upstream_was_tried(tried, i)
             && pt_http_upstream_peer_usable(&us->primary.peers[i]))
         {
             pt_http_upstream_mark(tried, i);

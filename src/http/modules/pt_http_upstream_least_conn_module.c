@@ -49,7 +49,7 @@ least_conn_pick(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base)
     for (size_t i = 0; i < set->npeers; i++) {
         pt_http_upstream_peer_t  *p = &set->peers[i];
 
-        if (!pt_http_upstream_was_tried(*tried, base + i)
+        if (!pt_http_upstream_was_tried(tried, base + i)
             && pt_http_upstream_peer_usable(p)
             && (best == NULL || least_conn_cmp(p, best) < 0))
         {
@@ -64,7 +64,7 @@ least_conn_pick(pt_http_upstream_peers_t *set, uint64_t *tried, size_t base)
     for (size_t i = 0; i < set->npeers; i++) {
         pt_http_upstream_peer_t  *p = &set->peers[i];
 
-        if (pt_http_upstream_was_tried(*tried, base + i)
+        if (pt_http_upstream_was_tried(tried, base + i)
             || !pt_http_upstream_peer_usable(p) || least_conn_cmp(p, best))
         {
             continue;

@@ -81,7 +81,7 @@ random_peek(const pt_http_upstream_srv_conf_t *us, const random_conf_t *rc)
 /* A usable untried peer, within the tries left; npeers when none. */
 static size_t
 random_draw(pt_http_upstream_srv_conf_t *us, const random_conf_t *rc,
-    uint64_t tried, size_t other, int *tries)
+    const uint64_t *tried, size_t other, int *tries)
 {
     while ((*tries)++ < PT_HTTP_UPSTREAM_HASH_TRIES) {
         size_t  i = random_peek(us, rc);
@@ -104,7 +104,7 @@ random_get(pt_http_upstream_srv_conf_t *us, pt_http_request_t *r,
     random_conf_t  *rc = us->balancer_data;
     size_t          n = us->primary.npeers;
     int             tries = 0;
-    size_t          i = random_draw(us, rc, *tried, n, &tries);
+    size_t          i = random_draw(us, rc, tried, n, &tries);
 
     (void) r;
 
@@ -115,7 +115,7 @@ random_get(pt_http_upstream_srv_conf_t *us, pt_http_request_t *r,
     if (rc->two) {
         /* The second draw must differ; it gets the same number of tries. */
         int     tries2 = 0;
-        size_t  j = random_draw(us, rc, *tried, i, &tries2);
+        size_t  j = random_draw(us, rc, tried, i, &tries2);
 
         if (j != n) {
             pt_http_upstream_peer_t  *a = &us->primary.peers[i];
