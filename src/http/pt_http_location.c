@@ -158,28 +158,34 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
 }
 
 
-/* The = location named uri, by binary search. */
-static loc_t *
-loc_find_exact(loc_t *parent, const pt_str_t *uri)
+/* How many of the n names in l (sorted) are at or before uri. */
+static size_t
+loc_upper(loc_t **l, size_t n, const pt_str_t *uri)
 {
-    size_t  lo = 0, hi = parent->nexact;
+    size_t  lo = 0, hi = n;
 
     while (lo < hi) {
         size_t  mid = lo + (hi - lo) / 2;
-        int     rc = loc_cmp_name(&parent->exact[mid]->name, uri);
 
-        if (rc == 0) {
-            return parent->exact[mid];
-        }
-
-        if (rc < 0) {
+        if (loc_cmp_name(&l[mid]->name, uri) <= 0) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
 
-    return NULL;
+    return lo;
+}
+
+
+/* The = location named uri. */
+static loc_t *
+loc_find_exact(loc_t *parent, const pt_str_t *uri)
+{
+    size_t  i = loc_upper(parent->exact, parent->nexact, uri);
+
+    return i && pt_str_eq(&parent->exact[i - 1]->name, uri)
+           ? parent->exact[i - 1] : NULL;
 }
 
 
@@ -193,23 +199,13 @@ loc_find_exact(loc_t *parent, const pt_str_t *uri)
 static loc_t *
 loc_find_prefix(loc_t *parent, const pt_str_t *uri)
 {
-    size_t  lo = 0, hi = parent->nprefix;
+    size_t  n = loc_upper(parent->prefix, parent->nprefix, uri);
 
-    while (lo < hi) {
-        size_t  mid = lo + (hi - lo) / 2;
-
-        if (loc_cmp_name(&parent->prefix[mid]->name, uri) <= 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-
-    if (lo == 0) {
+    if (n == 0) {
         return NULL;
     }
 
-    loc_t   *l = parent->prefix[lo - 1];
+    loc_t   *l = parent->prefix[n - 1];
     size_t   common = 0, max = pt_min(l->name.len, uri->len);
 
     while (common < max && l->name.data[common] == uri->data[common]) {
