@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Main-context directives: processes, pid, error_log, user, include. */
+/* Main-context directives: processes, pid, error_log, user, include ... */
 #include "pt_config.h"
 #include "pt_core.h"
 
@@ -9,6 +9,8 @@ static int core_set_user(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
 static int core_set_error_log(pt_conf_t *cf, const pt_command_t *cmd,
     void *conf);
 static int core_include(pt_conf_t *cf, const pt_command_t *cmd, void *conf);
+static int core_load_module(pt_conf_t *cf, const pt_command_t *cmd,
+    void *conf);
 static int core_init_conf(pt_cycle_t *cycle, void *conf);
 
 static const pt_command_t  core_commands[] = {
@@ -36,6 +38,8 @@ static const pt_command_t  core_commands[] = {
       .set = core_set_error_log },
     { .name = "include", .ctx = PT_ANY, .args = PT_CONF_TAKE1,
       .set = core_include },
+    { .name = "load_module", .ctx = PT_MAIN, .args = PT_CONF_TAKE1,
+      .set = core_load_module },
     PT_COMMAND_END
 };
 
@@ -179,6 +183,24 @@ core_set_error_log(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
     pt_core_conf_t  *ccf = conf;
 
     return pt_conf_set_error_log(cf, &ccf->error_log);
+}
+
+
+/*
+ * nginx's dynamic modules cannot load into Portico, and what Portico does
+ * is built in.  Debian's nginx.conf includes every modules-enabled/ file,
+ * whose load_module lines would make a drop-in configuration fail: they
+ * are accepted with a warning, and a directive of such a module is then
+ * an unknown directive, named where it is used.
+ */
+static int
+core_load_module(pt_conf_t *cf, const pt_command_t *cmd, void *conf)
+{
+    pt_str_t  *value = cf->args->elts;
+
+    pt_conf_log(cf, PT_LOG_WARN, 0, "load_module \"%.*s\" ignored: Portico "
+                "loads no dynamic modules", PT_STR_ARG(value[1]));
+    return PT_OK;
 }
 
 
