@@ -3,7 +3,8 @@
 # The pid file across reloads.  The PID stays, so a reload leaves the file
 # alone: rewriting it (truncate, then write) would leave a moment in which
 # `portico -s ...` or a supervisor reads it empty.  A reload that moves
-# the pid file writes the new one and removes the old, as nginx does.
+# the pid file writes the new one and removes the old, as nginx does, but
+# not when the new name is the same file through a link (nginx removes it).
 
 use strict;
 use warnings;
@@ -14,7 +15,7 @@ use Test::More;
 use Test::Portico;
 use Time::HiRes qw/stat/;
 
-my $t = Test::Portico->new->has(qw/http/)->plan(6);
+my $t = Test::Portico->new->has(qw/http/)->plan(8);
 my $dir = $t->testdir;
 
 sub conf {
@@ -54,3 +55,13 @@ ok(wait_until(sub { ($t->read_file('logs/b.pid') // '') eq "$master\n" }, 5),
    'the new pid file names the master');
 ok(wait_until(sub { !-e "$dir/logs/a.pid" }, 5), 'the old one is removed');
 $t->pid_file("$dir/logs/b.pid");
+
+# The same file by another name (a symbolic link to its folder, as
+# /var/run is to /run): written, and not removed as the old name.
+symlink("$dir/logs", "$dir/run") or die "symlink: $!";
+conf(4, 'run/b.pid');
+$t->signal('HUP');
+ok(serving(4), 'reloaded with the pid file named through a link');
+portico_only(1, 'nginx compares the names and removes the file', sub {
+    is($t->read_file('logs/b.pid'), "$master\n", 'the pid file is still there');
+});

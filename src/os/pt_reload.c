@@ -483,9 +483,16 @@ pt_reload_move_pid(pt_cycle_t *cycle)
 {
     pt_str_t  *pid = &pt_core_conf(cycle)->pid;
 
+    struct stat  old, now;
+
+    /* The same file under another name (/var/run is often /run) stays. */
     if (reload_old_pid[0] == '\0'
-        || strcmp((char *) reload_old_pid, (char *) pid->data) == 0)
+        || strcmp((char *) reload_old_pid, (char *) pid->data) == 0
+        || stat((char *) reload_old_pid, &old) == -1
+        || (stat((char *) pid->data, &now) == 0
+            && old.st_dev == now.st_dev && old.st_ino == now.st_ino))
     {
+        reload_old_pid[0] = '\0';
         return;
     }
 
