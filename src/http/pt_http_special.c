@@ -93,6 +93,9 @@ special_clean_headers(pt_http_request_t *r, bool keep_location)
     ho->content_length_n = -1;
     ho->last_modified_time = -1;
 
+    /* A backend's "200 OK" must not head the page of another status. */
+    pt_str_null(&ho->status_line);
+
     if (keep_location && location) {
         location->next = NULL;
         ho->location = location;

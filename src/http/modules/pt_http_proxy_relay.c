@@ -407,6 +407,16 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
 
     int  rc = ctx->background ? PT_OK : pt_http_send_header(r);
 
+    /*
+     * A header filter chose another status (412) and sent nothing: that
+     * status answers, as from a content handler.  Relaying the backend's
+     * body now would put it on the wire with no head before it.
+     */
+    if (rc > PT_OK) {
+        pt_http_proxy_finish(ctx, rc);
+        return;
+    }
+
     /* HEAD sent upstream as GET: the body is read for the cache alone. */
     if (rc == PT_OK && r->header_only && !ctx->no_body && ctx->head_as_get
         && ctx->cache && ctx->cache->storing)
