@@ -1515,6 +1515,16 @@ proxy_head_done(proxy_ctx_t *ctx)
     }
 
     rc = proxy_process_header(ctx);
+
+    if (rc != PT_OK && !ctx->background) {
+        /*
+         * The refused head was parsed into r->headers_out: its status line
+         * (a 101) and headers (Set-Cookie) must not go out with the 502
+         * or the error_page that answers instead.
+         */
+        pt_http_proxy_reset_headers_out(r);
+    }
+
     if (rc == PT_DECLINED) {
         pt_log_error(PT_LOG_ERR, r->connection->log, 0, "upstream sent invalid "
                      "header");
