@@ -14,7 +14,7 @@ use Test::More;
 use Test::Portico;
 use Test::Portico::Backend;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(31);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(35);
 
 $t->write_conf(<<'EOF2');
 events { }
@@ -55,13 +55,14 @@ my $b = Test::Portico::Backend->new($t, 'b1', response => {
     headers => [ Server => 'backend/9', Date => 'Mon, 01 Jan 2001 00:00:00 GMT',
         'X-Powered-By' => 'PHP/5', 'X-Secret' => 's', 'X-Pad' => 'avoid',
         'X-Accel-Limit-Rate' => '0', Connection => 'keep-alive, X-Hop',
-        'Keep-Alive' => 'timeout=5', 'X-Keep' => 'kept',
+        'Keep-Alive' => 'timeout=5', 'X-Keep' => 'kept', 'X-Hop' => 'hop',
         'Upgrade' => 'h2c', 'Proxy-Connection' => 'keep-alive' ],
     body => "ok\n" })->start;
 $t->run;
 
 # Request side: what the backend sees.
 my $r = http("GET /a HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive, TE\r\n"
+    . "Connection: X-Hop-Req ,\tHost, Content-Length\r\nX-Hop-Req: 1\r\n"
     . "Keep-Alive: 300\r\nTE: trailers\r\nUpgrade: websocket\r\n"
     . "Expect: 100-continue\r\nX-Custom: c1\r\nProxy-Connection: keep-alive\r\n"
     . "Trailer: X-T\r\n\r\n", complete => 1);
@@ -74,9 +75,13 @@ ok(!exists $h->{te}, 'request: TE stripped');
 ok(!exists $h->{upgrade}, 'request: Upgrade stripped');
 ok(!exists $h->{expect}, 'request: Expect stripped');
 is($h->{'x-custom'}, 'c1', 'request: other headers passed');
-portico_only(2, 'nginx passes Proxy-* and Trailer request headers', sub {
+portico_only(4, 'nginx passes Proxy-* and Trailer request headers, and '
+    . 'those the client lists in Connection', sub {
     ok(!exists $h->{'proxy-connection'}, 'request: Proxy-Connection stripped');
     ok(!exists $h->{trailer}, 'request: Trailer stripped');
+    ok(!exists $h->{'x-hop-req'},
+        'request: a header named in Connection stripped (RFC 9110 7.6.1)');
+    like($h->{host} // '', qr/^127\.0\.0\.1:\d+$/, '... never our own Host');
 });
 
 # Response side: what the client sees.
@@ -97,9 +102,12 @@ ok(!exists $rh->{'x-pad'}, 'response: X-Pad hidden');
 ok(!exists $rh->{'x-accel-limit-rate'}, 'response: X-Accel-* hidden');
 ok(!exists $rh->{'keep-alive'}, 'response: Keep-Alive stripped');
 is($rh->{'x-keep'}, 'kept', 'response: other headers passed');
-portico_only(2, 'nginx passes Proxy-* and Upgrade response headers', sub {
+portico_only(4, 'nginx passes Proxy-* and Upgrade response headers, and '
+    . 'those the backend lists in Connection', sub {
     ok(!exists $rh->{upgrade}, 'response: Upgrade stripped (not a 101)');
     ok(!exists $rh->{'proxy-connection'}, 'response: Proxy-Connection stripped');
+    ok(!exists $rh->{'x-hop'}, 'response: a header named in Connection stripped');
+    like($r, qr/\r\n\r\nok\n\z/, '... the body framed as before');
 });
 
 # proxy_hide_header

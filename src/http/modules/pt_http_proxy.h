@@ -154,6 +154,7 @@ typedef struct {
     unsigned                      body_consumed:1; /* ... cannot be replayed */
     unsigned                      body_waiting:1;  /* ... for the client */
 
+    pt_array_t                   *connection_options; /* the backend's */
     proxy_cache_ctx_t            *cache;         /* NULL: not cached */
     unsigned                      background:1;  /* client answered already */
     unsigned                      head_as_get:1; /* proxy_cache_convert_head */

@@ -47,6 +47,58 @@ proxy_name_in_array(const pt_str_t *lc, const pt_array_t *a)
 }
 
 
+/*
+ * Adds to *opts (made on first use) the connection options of one
+ * Connection value, lower-cased: the names of headers meant for one hop
+ * (RFC 9110 7.6.1), less those never forwarded anyway.  PT_OK or PT_ERROR.
+ */
+static int
+proxy_connection_options(pt_pool_t *pool, const pt_str_t *value,
+    pt_array_t **opts)
+{
+    u_char  *p = value->data, *end = p + value->len;
+
+    while (p < end) {
+        while (p < end && (*p == ',' || *p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        u_char  *start = p;
+
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        pt_str_t  lc = { (size_t) (p - start), pt_pnalloc(pool, p - start) };
+
+        if (lc.len == 0) {
+            continue;
+        }
+
+        if (lc.data == NULL
+            || (*opts == NULL
+                && (*opts = pt_array_create(pool, 4, sizeof(pt_str_t)))
+                   == NULL))
+        {
+            return PT_ERROR;
+        }
+
+        pt_strlow(lc.data, start, lc.len);
+
+        if (!proxy_name_in(&lc, proxy_hop_by_hop)) {
+            pt_str_t  *o = pt_array_push(*opts);
+
+            if (o == NULL) {
+                return PT_ERROR;
+            }
+            *o = lc;
+        }
+    }
+
+    return PT_OK;
+}
+
+
 int
 pt_http_proxy_uri(proxy_ctx_t *ctx, pt_str_t *uri)
 {
@@ -213,15 +265,30 @@ static u_char *
 proxy_copy_client_headers(proxy_ctx_t *ctx, const pt_array_t *set, u_char *p)
 {
     pt_http_request_t  *r = ctx->r;
+    pt_array_t         *opts = NULL;
 
     if (!ctx->plcf->pass_request_headers) {
         return p;
+    }
+
+    /*
+     * Headers the client names in Connection were for the hop to us: they
+     * go no further.  Only the client's own lines are dropped, never those
+     * of proxy_set_header or our framing.
+     */
+    for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
+        if (h->key.len == 10 && memcmp(h->lowcase_key, "connection", 10) == 0
+            && proxy_connection_options(r->pool, &h->value, &opts) != PT_OK)
+        {
+            return NULL;
+        }
     }
 
     for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
         pt_str_t  lc = { h->key.len, h->lowcase_key };
 
         if (proxy_name_in(&lc, proxy_hop_by_hop) || proxy_is_set(set, h)
+            || proxy_name_in_array(&lc, opts)
             || pt_http_proxy_cache_strips(ctx, &lc))
         {
             continue;
@@ -290,6 +357,9 @@ pt_http_proxy_create_request(proxy_ctx_t *ctx)
     }
 
     p = proxy_copy_client_headers(ctx, &set, p);
+    if (p == NULL) {
+        return PT_ERROR;
+    }
 
     pt_str_t  cond = pt_http_proxy_cache_lines(ctx);
 
@@ -482,7 +552,9 @@ proxy_special_header(proxy_ctx_t *ctx, pt_table_elt_t *h, const pt_str_t *lc)
         if (pt_strnstr(h->value.data, h->value.data + h->value.len, "close")) {
             ctx->upstream_keepalive = 0;
         }
-        return PT_DONE;
+        return proxy_connection_options(r->pool, &h->value,
+                                        &ctx->connection_options) == PT_OK
+               ? PT_DONE : PT_ERROR;
     }
 
     if (pt_str_caseeq_lit(lc, "content-type")) {
@@ -588,6 +660,53 @@ proxy_add_response_header(proxy_ctx_t *ctx, pt_http_parse_t *p, u_char *base)
 }
 
 
+/*
+ * The backend's Connection named these headers, wherever they came in its
+ * head: they were for the hop to us (RFC 9110 7.6.1).  Its framing and
+ * Content-Type, kept apart from the list, stay.
+ */
+static void
+proxy_drop_connection_options(proxy_ctx_t *ctx)
+{
+    pt_http_headers_out_t  *ho = &ctx->r->headers_out;
+    pt_table_elt_t        **known[] = {
+        &ho->server, &ho->date, &ho->content_encoding, &ho->location,
+        &ho->refresh, &ho->last_modified, &ho->accept_ranges, &ho->expires,
+        &ho->etag, &ho->cache_control, &ho->www_authenticate,
+    };
+
+    for (pt_table_elt_t *h = ho->headers.first;
+         h && ctx->connection_options; h = h->next)
+    {
+        const pt_str_t  *o = ctx->connection_options->elts;
+        size_t           i;
+
+        for (i = 0; i < ctx->connection_options->nelts; i++) {
+            if (o[i].len == h->key.len
+                && pt_strncasecmp(o[i].data, h->key.data, h->key.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (h->hash == 0 || i == ctx->connection_options->nelts) {
+            continue;
+        }
+
+        if (h == ho->last_modified) {
+            ho->last_modified_time = -1;
+        } else if (h == ho->accept_ranges) {
+            ctx->r->allow_ranges = 0;
+        }
+
+        h->hash = 0;
+        for (i = 0; i < pt_nelts(known); i++) {
+            *known[i] = *known[i] == h ? NULL : *known[i];
+        }
+    }
+}
+
+
 int
 pt_http_proxy_process_header(proxy_ctx_t *ctx)
 {
@@ -597,6 +716,7 @@ pt_http_proxy_process_header(proxy_ctx_t *ctx)
     unsigned            code = ctx->status.code;
 
     r->headers_out.status = code;
+    ctx->connection_options = NULL;     /* another try: another head */
 
     if (ctx->status.reason_end > ctx->status.reason_start) {
         /* Keep the backend's reason phrase, as nginx does. */
@@ -627,6 +747,8 @@ pt_http_proxy_process_header(proxy_ctx_t *ctx)
     if (ctx->chunked && r->headers_out.content_length_n != -1) {
         return PT_DECLINED;      /* both framings: a smuggling attempt */
     }
+
+    proxy_drop_connection_options(ctx);
 
     /* What is left in the buffer is the start of the body. */
     b->pos += p.pos;
