@@ -18,7 +18,7 @@ use Test::Portico;
 use Test::Portico::Backend;
 use Time::HiRes qw/time sleep/;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(19);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(20);
 
 $t->write_conf(<<'EOF2');
 worker_processes 1;
@@ -80,6 +80,8 @@ like($all, qr{^HTTP/1\.1 200 [^\r]*\r\n(?:[^\r\n]+\r\n)*Content-Length: 11\r\n(?
     'HEAD: Content-Length kept, no body');
 like($all, qr{HTTP/1\.1 204 [^\r]*\r\n(?:[^\r\n]+\r\n)*\r\nHTTP/1\.1 304 }s,
     '204: no body');
+my ($h204) = $all =~ m{(HTTP/1\.1 204 .*?\r\n\r\n)}s;
+unlike($h204 // '', qr{^Content-Length:}mi, '204: no Content-Length (RFC 9110 8.6)');
 like($all, qr{HTTP/1\.1 304 [^\r]*\r\n(?:[^\r\n]+\r\n)*\r\nHTTP/1\.1 200 .*\r\n\r\nhello head\n\z}s,
     '304: no body; the last response intact');
 unlike($all, qr{HTTP/1\.1 20[04] [^\r]*\r\n(?:[^\r\n]+\r\n)*Transfer-Encoding}s,

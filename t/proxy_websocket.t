@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use IO::Select;
 use POSIX qw/:sys_wait_h/;
 
-my $t = Test::Portico->new->has(qw/http proxy map/)->plan(6);
+my $t = Test::Portico->new->has(qw/http proxy map/)->plan(7);
 
 my $bport = $t->port('ws');
 my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $bport,
@@ -81,6 +81,7 @@ while ($sel->can_read(5)) {
 like($head, qr{^HTTP/1\.1 101 }, '101 relayed');
 like($head, qr{^Upgrade: websocket\r$}mi, 'Upgrade passed');
 like($head, qr{^Connection: upgrade\r$}mi, 'Connection: upgrade');
+unlike($head, qr{^Content-Length:}mi, 'no Content-Length on a 101 (RFC 9110 8.6)');
 
 syswrite($s, "ping");
 my $got = '';

@@ -236,7 +236,10 @@ filter_fixed_headers(pt_http_request_t *r, u_char *p)
         p = filter_lit(p, "\r\n");
     }
 
-    if (ho->content_length == NULL && ho->content_length_n >= 0) {
+    /* Never on a 1xx or a 204 (RFC 9110 8.6), whatever a backend said. */
+    if (ho->content_length == NULL && ho->content_length_n >= 0
+        && ho->status >= PT_HTTP_OK && ho->status != PT_HTTP_NO_CONTENT)
+    {
         p = filter_lit(p, "Content-Length: ");
         p = filter_uint(p, (uint64_t) ho->content_length_n);
         p = filter_lit(p, "\r\n");
