@@ -405,6 +405,14 @@ pt_http_proxy_relay_start(proxy_ctx_t *ctx)
 
     ctx->header_sent = 1;
 
+    /*
+     * As nginx: the backend has judged the client's conditions; a response
+     * is judged again here only when it goes into the cache (as a hit is).
+     * Otherwise a PUT with If-Match, done by the backend and answered with
+     * the new ETag, would reach the client as a 412.
+     */
+    r->disable_not_modified = ctx->cache == NULL || !ctx->cache->storing;
+
     int  rc = ctx->background ? PT_OK : pt_http_send_header(r);
 
     /*
