@@ -18,7 +18,7 @@ use Test::Portico;
 use Test::Portico::Backend;
 use Time::HiRes qw/sleep time/;
 
-my $t = Test::Portico->new->has(qw/http proxy/)->plan(39);
+my $t = Test::Portico->new->has(qw/http proxy/)->plan(42);
 $t->allow_errors(qr/connect\(\) failed|upstream timed out/);
 
 # What the backend answers for a path, changed by the test while it runs:
@@ -89,7 +89,7 @@ sub seen { my ($b, $u) = @_; grep { $_->{uri} eq $u } $b->requests }
 
 # Fill everything, then let it expire (valid 1s) once for all cases.
 my @paths = qw{/stale/500 /stale/503 /stale/slow /stale/404 /down/x
-    /nostale/x /bg/x /reval/same /reval/changed};
+    /nostale/x /bg/x /bg/cond /reval/same /reval/changed};
 my %first;
 for my $p (@paths) {
     my $r = get($p);
@@ -144,6 +144,13 @@ ok(wait_until(sub { $s3 = get('/bg/x'); cs($s3) eq 'HIT' }, 6),
     'after the background update: HIT');
 is($s3->{body}, "/bg/x v2 status 200\n", 'after the background update: the new body');
 is(scalar seen($be, '/bg/x'), 2, 'background update: one backend request');
+
+# A stale answer a filter refuses (If-Match fails: 412) is a whole 412
+# response, not an empty one while the background update runs.
+my $c412 = http("GET /bg/cond HTTP/1.1\r\nHost: localhost\r\nIf-Match: \"nope\"\r\n"
+    . "Connection: close\r\n\r\n") // '';
+like($c412, qr{^HTTP/1\.1 412 }, 'stale, background update, If-Match fails: 412');
+like(http_get('/bg/cond'), qr{^HTTP/1\.1 200 }, '... then the entry still answers');
 
 # proxy_cache_revalidate.
 my $v1 = get('/reval/same');

@@ -107,13 +107,17 @@ loc_sort_unique(loc_t **l, size_t n)
  * that is a prefix of its name: a stack of the names the current one
  * may begin with.
  */
-static void
+static int
 loc_link_shorter(loc_t **l, size_t n, pt_pool_t *pool)
 {
     loc_t  **stack = pt_palloc(pool, (n + 1) * sizeof(loc_t *));
     size_t   depth = 0;
 
-    for (size_t i = 0; i < n && stack; i++) {
+    if (stack == NULL) {
+        return PT_ERROR;
+    }
+
+    for (size_t i = 0; i < n; i++) {
         while (depth && (stack[depth - 1]->name.len > l[i]->name.len
                          || memcmp(stack[depth - 1]->name.data,
                                    l[i]->name.data,
@@ -125,6 +129,8 @@ loc_link_shorter(loc_t **l, size_t n, pt_pool_t *pool)
         l[i]->shorter = depth ? stack[depth - 1] : NULL;
         stack[depth++] = l[i];
     }
+
+    return PT_OK;
 }
 
 
@@ -153,8 +159,7 @@ pt_http_init_locations(pt_conf_t *cf, loc_t *clcf)
         return loc_duplicate(cf, all);
     }
 
-    loc_link_shorter(clcf->prefix, clcf->nprefix, cf->pool);
-    return PT_OK;
+    return loc_link_shorter(clcf->prefix, clcf->nprefix, cf->pool);
 }
 
 

@@ -121,10 +121,14 @@ pt_groups_refresh(pt_cycle_t *cycle)
 void
 pt_groups_warm(pt_cycle_t *cycle)
 {
-    if (!groups_nss_loaded) {
-        pt_groups_refresh(cycle);
-        groups_nss_loaded = true;
+    pt_core_conf_t  *ccf = pt_core_conf(cycle);
+
+    if (!groups_nss_loaded && geteuid() == 0 && ccf->user_set) {
+        /* Only a success replaces the list: a failure keeps the inherited. */
+        (void) groups_lookup(&ccf->user_name, ccf->group);
     }
+
+    groups_nss_loaded = true;
 }
 
 u_char *
@@ -197,10 +201,12 @@ pt_groups_apply(pt_cycle_t *cycle)
         return PT_OK;
     }
 
+    /* As nginx: a worker never keeps the master's (root's) groups. */
     if (initgroups((const char *) ccf->user_name.data, ccf->group) == -1) {
         pt_log_error(PT_LOG_EMERG, cycle->log, errno,
                      "initgroups(%.*s, %d) failed",
                      PT_STR_ARG(ccf->user_name), (int) ccf->group);
+        return PT_ERROR;
     }
 
     return PT_OK;

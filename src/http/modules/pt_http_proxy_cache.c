@@ -232,7 +232,8 @@ pt_http_proxy_cache_send(proxy_ctx_t *ctx, proxy_cache_status_e status)
         rc = cache_send_body(ctx);
     }
 
-    if (cc->background && rc != PT_ERROR) {
+    /* A filter's own status (412) has not been sent: it answers first. */
+    if (cc->background && rc != PT_ERROR && rc <= PT_OK) {
         /* The client has its answer; the fetch refreshes the entry. */
         r->write_event_handler = cache_bg_writer;
         ctx->background = 1;
