@@ -102,8 +102,9 @@ like(client('OTHER', 'alice'), qr/^HTTP\/1\.1 400 .*certificate error/s,
     'server trusting another CA: client refused');
 
 # Memory: the same server with one location instead of 300, side by side
-# (a sanitizer build has a large base of its own).  Each location that
-# parsed the system bundle again cost about 0.85 MB.
+# (a sanitizer build has a large base of its own, and keeps freed memory
+# for a while: 300 locations cost it ~60 MB even with one store).  Each
+# location that parsed the system bundle again cost about 0.85 MB: 250 MB.
 sub rss_kb {
     open my $f, '<', '/proc/' . shift . '/status' or return -1;
     my ($kb) = join('', <$f>) =~ /^VmRSS:\s+(\d+) kB/m;
@@ -129,7 +130,7 @@ $one->run;
 
 portico_only(1, 'nginx reads the bundle once per location', sub {
     my ($many, $single) = (rss_kb($t->pid), rss_kb($one->pid));
-    ok($many > 0 && $single > 0 && $many - $single < 48 * 1024,
+    ok($many > 0 && $single > 0 && $many - $single < 128 * 1024,
         'master: 300 locations cost little more than one')
         or diag("master VmRSS: 300 locations $many kB, one $single kB");
 });
