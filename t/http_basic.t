@@ -13,7 +13,7 @@ use Test::Portico;
 use POSIX qw/strftime/;
 use Time::HiRes qw/time/;
 
-my $t = Test::Portico->new->has(qw/http/)->plan(31);
+my $t = Test::Portico->new->has(qw/http/)->plan(32);
 
 $t->write_conf(<<'EOF');
 events { }
@@ -85,6 +85,12 @@ $t0 = time;
 $r = http("GET /b.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 ok(time - $t0 < 2, 'Connection: close honoured');
 like($r, qr{^Connection: close\r$}m, 'Connection: close echoed');
+portico_only(1, 'nginx takes the last Connection line', sub {
+    my $r2 = http("GET /b.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        . "Connection: keep-alive\r\n\r\n");
+    like($r2, qr{^Connection: close\r$}m,
+        'close in one Connection line, keep-alive in the next: closed');
+});
 
 # Pipelining: three requests in one write, three responses in order.
 @r = http_pipeline(

@@ -153,14 +153,17 @@ headers_has_token(const pt_str_t *v, const char *token)
 }
 
 
+/* Every Connection line, chained by dup: the proxy drops what they name. */
 static int
 headers_connection(pt_http_request_t *r, pt_table_elt_t *h, size_t off)
 {
-    headers_first(r, h, off);
+    headers_multi(r, h, off);
 
     if (headers_has_token(&h->value, "close")) {
         r->headers_in.connection_type = PT_HTTP_CONNECTION_CLOSE;
-    } else if (headers_has_token(&h->value, "keep-alive")) {
+    } else if (headers_has_token(&h->value, "keep-alive")
+               && r->headers_in.connection_type != PT_HTTP_CONNECTION_CLOSE)
+    {
         r->headers_in.connection_type = PT_HTTP_CONNECTION_KEEP_ALIVE;
     }
 

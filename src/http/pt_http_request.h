@@ -74,7 +74,7 @@ typedef struct {
     pt_http_headers_t  headers;
 
     pt_table_elt_t    *host;
-    pt_table_elt_t    *connection;
+    pt_table_elt_t    *connection;        /* first; others via dup */
     pt_table_elt_t    *if_modified_since;
     pt_table_elt_t    *if_unmodified_since;
     pt_table_elt_t    *if_match;

@@ -276,10 +276,8 @@ proxy_copy_client_headers(proxy_ctx_t *ctx, const pt_array_t *set, u_char *p)
      * go no further.  Only the client's own lines are dropped, never those
      * of proxy_set_header or our framing.
      */
-    for (pt_table_elt_t *h = r->headers_in.headers.first; h; h = h->next) {
-        if (h->key.len == 10 && memcmp(h->lowcase_key, "connection", 10) == 0
-            && proxy_connection_options(r->pool, &h->value, &opts) != PT_OK)
-        {
+    for (pt_table_elt_t *h = r->headers_in.connection; h; h = h->dup) {
+        if (proxy_connection_options(r->pool, &h->value, &opts) != PT_OK) {
             return NULL;
         }
     }
