@@ -129,8 +129,12 @@ EOF2
 $one->run;
 
 portico_only(1, 'nginx reads the bundle once per location', sub {
+    # Without the system bundle the file is one certificate: nothing to see.
+    SKIP: {
+    skip "no $system: the bundle is too small to weigh", 1 unless -r $system;
     my ($many, $single) = (rss_kb($t->pid), rss_kb($one->pid));
     ok($many > 0 && $single > 0 && $many - $single < 128 * 1024,
         'master: 300 locations cost little more than one')
         or diag("master VmRSS: 300 locations $many kB, one $single kB");
+    }
 });

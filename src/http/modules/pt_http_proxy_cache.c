@@ -402,10 +402,6 @@ cache_expired(proxy_ctx_t *ctx, bool other_updates)
 
 
 /*
- * Looks the key up and acts: PT_DONE when answered (or waiting for a
- * lock), PT_DECLINED to fetch from upstream, PT_ERROR.
- */
-/*
  * A miss while the loader has not finished reading the directory (after
  * a start): the entry may be on disk all the same.  As nginx, its file
  * is looked for and, when whole and for this key, indexed at once, so it
@@ -447,6 +443,10 @@ cache_adopt_cold(proxy_ctx_t *ctx)
 }
 
 
+/*
+ * Looks the key up and acts: PT_DONE when answered (or waiting for a
+ * lock), PT_DECLINED to fetch from upstream, PT_ERROR.
+ */
 static int
 cache_lookup(proxy_ctx_t *ctx)
 {
