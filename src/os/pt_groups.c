@@ -98,16 +98,24 @@ pt_groups_prepare(pt_cycle_t *cycle)
     }
 
     if (!groups_lookup(&ccf->user_name, ccf->group)) {
-        /* Workers fall back to initgroups(), which logs its failure. */
+        /* Workers fall back to initgroups(); its failure stops them. */
         ngroups = -1;
     }
 }
 
+/*
+ * Looks the list up again (/etc/group may have changed since); only a
+ * success replaces it.  A list kept for another user than the next
+ * image's is not used there (groups_match): that image looks it up.
+ */
 void
 pt_groups_refresh(pt_cycle_t *cycle)
 {
-    ngroups = -1;
-    pt_groups_prepare(cycle);
+    pt_core_conf_t  *ccf = pt_core_conf(cycle);
+
+    if (geteuid() == 0 && ccf->user_set) {
+        (void) groups_lookup(&ccf->user_name, ccf->group);
+    }
 }
 
 /*
@@ -121,14 +129,10 @@ pt_groups_refresh(pt_cycle_t *cycle)
 void
 pt_groups_warm(pt_cycle_t *cycle)
 {
-    pt_core_conf_t  *ccf = pt_core_conf(cycle);
-
-    if (!groups_nss_loaded && geteuid() == 0 && ccf->user_set) {
-        /* Only a success replaces the list: a failure keeps the inherited. */
-        (void) groups_lookup(&ccf->user_name, ccf->group);
+    if (!groups_nss_loaded) {
+        pt_groups_refresh(cycle);
+        groups_nss_loaded = true;
     }
-
-    groups_nss_loaded = true;
 }
 
 u_char *

@@ -481,22 +481,19 @@ pt_reload_inherit(pt_cycle_t *cycle)
 void
 pt_reload_move_pid(pt_cycle_t *cycle)
 {
-    pt_str_t  *pid = &pt_core_conf(cycle)->pid;
+    pt_str_t     *pid = &pt_core_conf(cycle)->pid;
+    struct stat   old, now;
 
-    struct stat  old, now;
-
-    /* The same file under another name (/var/run is often /run) stays. */
-    if (reload_old_pid[0] == '\0'
-        || strcmp((char *) reload_old_pid, (char *) pid->data) == 0
-        || stat((char *) reload_old_pid, &old) == -1
-        || (stat((char *) pid->data, &now) == 0
-            && old.st_dev == now.st_dev && old.st_ino == now.st_ino))
+    /*
+     * Another file than the one just written: the same name, or another
+     * name for it (/var/run is often /run), is the same device and inode.
+     */
+    if (reload_old_pid[0] != '\0'
+        && stat((char *) reload_old_pid, &old) == 0
+        && stat((char *) pid->data, &now) == 0
+        && (old.st_dev != now.st_dev || old.st_ino != now.st_ino)
+        && unlink((char *) reload_old_pid) == -1 && errno != ENOENT)
     {
-        reload_old_pid[0] = '\0';
-        return;
-    }
-
-    if (unlink((char *) reload_old_pid) == -1 && errno != ENOENT) {
         pt_log_error(PT_LOG_ALERT, cycle->log, errno, "unlink() \"%s\" "
                      "failed", (char *) reload_old_pid);
     }
